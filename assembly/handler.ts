@@ -1,0 +1,217 @@
+import { E_ALREADY_SUBMITTED, E_FULL, E_STALE_HANDLE, OK, STATE_CANCELLED, STATE_COMPLETED, STATE_FAILED } from "./codes";
+import { isTerminal, outputIndex, outputs } from "./outputs";
+import { resultFloats, resultInts } from "./results";
+import { RingQueue } from "./ring-queue";
+import { SlotTable } from "./slot-table";
+
+/**
+ * Output handlers: a bounded queue of pending outputs and the list of finished ones.
+ *
+ *   submit ──> pending (at most maxPending) ──poll──> finished ──take──> handed out
+ *                                                      [0 .. taken)  [taken .. length)
+ *
+ * `poll` moves every finished output out of `pending` in one pass, keeping submission order
+ * among them, and hands out all finished outputs not yet handed out. `takeOne` hands out one.
+ * `clearCompleted` forgets those already handed out. Nothing here waits: the host waits and
+ * then asks again.
+ */
+class Handler {
+  pending: RingQueue;
+  finished: RingQueue = new RingQueue(64, true);
+  taken: i32 = 0;
+  maxPending: i32;
+  submitted: f64 = 0;
+  rejected: f64 = 0;
+  completed: f64 = 0;
+  failed: f64 = 0;
+  cancelled: f64 = 0;
+  polls: f64 = 0;
+  peakPending: i32 = 0;
+
+  constructor(maxPending: i32) {
+    this.maxPending = maxPending;
+    this.pending = new RingQueue(maxPending);
+  }
+}
+
+const slots = new SlotTable(16);
+const table = new Array<Handler | null>();
+
+function get(handle: i32): Handler | null {
+  const index = slots.resolve(handle);
+  return index < 0 ? null : unchecked(table[index]);
+}
+
+/** Creates a handler that holds at most `maxPending` outputs (>= 1); returns its handle. */
+export function handlerCreate(maxPending: i32): i32 {
+  const index = slots.alloc();
+  if (index < 0) return -E_FULL;
+  while (table.length <= index) table.push(null);
+  table[index] = new Handler(maxPending);
+  return slots.handle(index);
+}
+
+/** Destroys a handler; its outputs stay alive but belong to no handler. */
+export function handlerDestroy(handle: i32): i32 {
+  const index = slots.resolve(handle);
+  if (index < 0) return -E_STALE_HANDLE;
+  const h = table[index]!;
+  release(h.pending, h.pending.length);
+  release(h.finished, h.finished.length);
+  table[index] = null;
+  slots.free(index);
+  return OK;
+}
+
+function release(queue: RingQueue, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const o = outputIndex(queue.at(i));
+    if (o >= 0) unchecked((outputs.owner[o] = 0));
+  }
+}
+
+/**
+ * Submits an output: 1 when queued, 0 when the handler is full (nothing changes), or a
+ * negated code for a stale handle or an output that already belongs to a handler.
+ */
+export function handlerSubmit(handle: i32, output: i32): i32 {
+  const h = get(handle);
+  if (h == null) return -E_STALE_HANDLE;
+  const o = outputIndex(output);
+  if (o < 0) return o;
+  if (outputs.owner[o] != 0) return -E_ALREADY_SUBMITTED;
+  if (h.pending.length >= h.maxPending) {
+    h.rejected++;
+    return 0;
+  }
+  h.pending.push(output);
+  outputs.owner[o] = handle;
+  h.submitted++;
+  if (h.pending.length > h.peakPending) h.peakPending = h.pending.length;
+  return 1;
+}
+
+/** Moves every finished output from pending to finished, in submission order. */
+function collect(h: Handler): void {
+  const pending = h.pending;
+  const n = pending.length;
+  let kept = 0;
+  for (let i = 0; i < n; i++) {
+    const handle = pending.at(i);
+    const o = outputIndex(handle);
+    // A freed output (collected by the host's finalizer) counts as cancelled and leaves.
+    const state = o < 0 ? STATE_CANCELLED : unchecked(outputs.state[o]);
+    if (!isTerminal(state)) {
+      if (kept != i) pending.setAt(kept, handle);
+      kept++;
+      continue;
+    }
+    if (o >= 0) h.finished.push(handle);
+    if (state == STATE_COMPLETED) h.completed++;
+    else if (state == STATE_FAILED) h.failed++;
+    else h.cancelled++;
+  }
+  pending.truncate(kept);
+}
+
+/**
+ * Moves finished outputs out of pending and hands out every finished output not handed out
+ * yet: returns how many, with their handles in the result area.
+ */
+export function handlerPoll(handle: i32): i32 {
+  const h = get(handle);
+  if (h == null) return -E_STALE_HANDLE;
+  h.polls++;
+  collect(h);
+  const n = h.finished.length - h.taken;
+  const out = resultInts(n);
+  for (let i = 0; i < n; i++) unchecked((out[i] = h.finished.at(h.taken + i)));
+  h.taken += n;
+  return n;
+}
+
+/** Hands out the oldest finished output not handed out yet; 0 when there is none. */
+export function handlerTakeOne(handle: i32): i32 {
+  const h = get(handle);
+  if (h == null) return -E_STALE_HANDLE;
+  collect(h);
+  if (h.taken == h.finished.length) return 0;
+  return h.finished.at(h.taken++);
+}
+
+/** Forgets finished outputs already handed out; returns how many. */
+export function handlerClearCompleted(handle: i32): i32 {
+  const h = get(handle);
+  if (h == null) return -E_STALE_HANDLE;
+  const n = h.taken;
+  release(h.finished, n);
+  h.finished.drop(n);
+  h.taken = 0;
+  return n;
+}
+
+/** Outputs submitted and not finished, as of the last poll. */
+export function handlerNumPending(handle: i32): i32 {
+  const h = get(handle);
+  if (h == null) return -E_STALE_HANDLE;
+  collect(h);
+  return h.pending.length;
+}
+
+/** Finished outputs not cleared (handed out or not). */
+export function handlerNumCompleted(handle: i32): i32 {
+  const h = get(handle);
+  if (h == null) return -E_STALE_HANDLE;
+  collect(h);
+  return h.finished.length;
+}
+
+/** Writes the pending handles to the result area; returns how many. */
+export function handlerPending(handle: i32): i32 {
+  const h = get(handle);
+  if (h == null) return -E_STALE_HANDLE;
+  collect(h);
+  const n = h.pending.length;
+  const out = resultInts(n);
+  for (let i = 0; i < n; i++) unchecked((out[i] = h.pending.at(i)));
+  return n;
+}
+
+/** Writes every finished handle (handed out first) to the result area; returns how many. */
+export function handlerFinished(handle: i32): i32 {
+  const h = get(handle);
+  if (h == null) return -E_STALE_HANDLE;
+  collect(h);
+  const n = h.finished.length;
+  const out = resultInts(n);
+  for (let i = 0; i < n; i++) unchecked((out[i] = h.finished.at(i)));
+  return n;
+}
+
+/** Finished outputs already handed out (and not cleared). */
+export function handlerTaken(handle: i32): i32 {
+  const h = get(handle);
+  return h == null ? -E_STALE_HANDLE : h.taken;
+}
+
+/**
+ * Writes the counters to the f64 result area, in this order: submitted, rejected, completed,
+ * failed, cancelled, polls, pending, finished, peak pending, max pending.
+ */
+export function handlerStats(handle: i32): i32 {
+  const h = get(handle);
+  if (h == null) return -E_STALE_HANDLE;
+  collect(h);
+  const out = resultFloats(10);
+  out[0] = h.submitted;
+  out[1] = h.rejected;
+  out[2] = h.completed;
+  out[3] = h.failed;
+  out[4] = h.cancelled;
+  out[5] = h.polls;
+  out[6] = h.pending.length;
+  out[7] = h.finished.length;
+  out[8] = h.peakPending;
+  out[9] = h.maxPending;
+  return 10;
+}

@@ -1,0 +1,137 @@
+import {
+  E_ALREADY_DELIVERED,
+  E_FULL,
+  E_INVALID_TRANSITION,
+  E_NOT_FINISHED,
+  E_STALE_HANDLE,
+  OK,
+  STATE_CANCELLED,
+  STATE_COMPLETED,
+  STATE_COUNT,
+  STATE_FAILED,
+  STATE_IN_PROGRESS,
+  STATE_PENDING,
+} from "./codes";
+import { SlotTable, growF64, growI32, growU8 } from "./slot-table";
+
+/**
+ * The output table: one row per AsyncOutput, and the state machine that moves it.
+ *
+ *   pending ──> in_progress ──> completed
+ *      │             ├────────> failed
+ *      └─────────────┴────────> cancelled
+ *
+ * The legal transitions live in LEGAL below and nowhere else. A rejected transition returns
+ * E_INVALID_TRANSITION and leaves the row as it was. Terminal states never change.
+ */
+
+const LEGAL = new StaticArray<u8>(STATE_COUNT * STATE_COUNT);
+LEGAL[STATE_PENDING * STATE_COUNT + STATE_IN_PROGRESS] = 1;
+LEGAL[STATE_PENDING * STATE_COUNT + STATE_CANCELLED] = 1;
+LEGAL[STATE_IN_PROGRESS * STATE_COUNT + STATE_COMPLETED] = 1;
+LEGAL[STATE_IN_PROGRESS * STATE_COUNT + STATE_FAILED] = 1;
+LEGAL[STATE_IN_PROGRESS * STATE_COUNT + STATE_CANCELLED] = 1;
+
+/** Whether a state is terminal (completed, failed or cancelled). */
+// @ts-ignore: decorator
+@inline
+export function isTerminal(state: u8): bool {
+  return state >= STATE_COMPLETED;
+}
+
+/** Whether the table allows `from -> to`. */
+export function isLegal(from: i32, to: i32): bool {
+  if (from < 0 || from >= STATE_COUNT || to < 0 || to >= STATE_COUNT) return false;
+  return LEGAL[from * STATE_COUNT + to] != 0;
+}
+
+const FLAG_DELIVERED: u8 = 1;
+
+class OutputTable {
+  slots: SlotTable = new SlotTable(64);
+  state: Uint8Array = new Uint8Array(64);
+  flags: Uint8Array = new Uint8Array(64);
+  owner: Int32Array = new Int32Array(64);
+  startNs: Float64Array = new Float64Array(64);
+  endNs: Float64Array = new Float64Array(64);
+  /** Outputs in each state, indexed by state. */
+  counts: Int32Array = new Int32Array(STATE_COUNT);
+
+  alloc(): i32 {
+    const index = this.slots.alloc();
+    if (index < 0) return -1;
+    if (this.state.length < this.slots.capacity) this.grow(this.slots.capacity);
+    this.state[index] = STATE_PENDING;
+    this.flags[index] = 0;
+    this.owner[index] = 0;
+    this.startNs[index] = -1;
+    this.endNs[index] = -1;
+    this.counts[STATE_PENDING]++;
+    return index;
+  }
+
+  private grow(capacity: i32): void {
+    this.state = growU8(this.state, capacity);
+    this.flags = growU8(this.flags, capacity);
+    this.owner = growI32(this.owner, capacity);
+    this.startNs = growF64(this.startNs, capacity);
+    this.endNs = growF64(this.endNs, capacity);
+  }
+}
+
+export const outputs = new OutputTable();
+
+/** Creates an output in the pending state; returns its handle, or -E_FULL. */
+export function outputCreate(): i32 {
+  const index = outputs.alloc();
+  if (index < 0) return -E_FULL;
+  return outputs.slots.handle(index);
+}
+
+/** Moves a live output (by slot index) to `to` at time `nowNs`; returns OK or a negated code. */
+export function outputMove(index: i32, to: u8, nowNs: f64): i32 {
+  const from = outputs.state[index];
+  if (!isLegal(from, to)) return -E_INVALID_TRANSITION;
+  outputs.state[index] = to;
+  outputs.counts[from]--;
+  outputs.counts[to]++;
+  if (to == STATE_IN_PROGRESS) outputs.startNs[index] = nowNs;
+  if (isTerminal(to)) {
+    if (outputs.startNs[index] < 0) outputs.startNs[index] = nowNs;
+    outputs.endNs[index] = nowNs;
+  }
+  return OK;
+}
+
+/** Fails an output from pending or in progress (a device fault): two legal steps. */
+export function outputFailAny(index: i32, nowNs: f64): i32 {
+  const state = outputs.state[index];
+  if (isTerminal(state)) return -E_INVALID_TRANSITION;
+  if (state == STATE_PENDING) outputMove(index, STATE_IN_PROGRESS, nowNs);
+  return outputMove(index, STATE_FAILED, nowNs);
+}
+
+/** Marks a terminal output as delivered; a second delivery is rejected. */
+export function outputDeliver(index: i32): i32 {
+  if (!isTerminal(outputs.state[index])) return -E_NOT_FINISHED;
+  if ((outputs.flags[index] & FLAG_DELIVERED) != 0) return -E_ALREADY_DELIVERED;
+  outputs.flags[index] |= FLAG_DELIVERED;
+  return OK;
+}
+
+/** Whether an output's result was delivered. */
+export function outputDelivered(index: i32): bool {
+  return (outputs.flags[index] & FLAG_DELIVERED) != 0;
+}
+
+/** Frees an output's row; its handle goes stale. */
+export function outputFree(index: i32): void {
+  outputs.counts[outputs.state[index]]--;
+  outputs.slots.free(index);
+}
+
+/** The slot of a live output handle, or -E_STALE_HANDLE. */
+export function outputIndex(handle: i32): i32 {
+  const index = outputs.slots.resolve(handle);
+  return index < 0 ? -E_STALE_HANDLE : index;
+}

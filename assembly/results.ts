@@ -1,0 +1,32 @@
+/**
+ * The result area: where calls that produce many values leave them for the host.
+ *
+ * A call such as `handler_poll` writes its handles here and returns how many it wrote; the
+ * host reads them through a typed-array view at `results_ptr()` before its next call. The area
+ * grows on demand, so the host must take the pointer after the call, never cache it.
+ */
+
+let ints = new Int32Array(1024);
+let floats = new Float64Array(64);
+
+/** Makes room for `n` i32 results and returns the array to write into. */
+export function resultInts(n: i32): Int32Array {
+  if (ints.length < n) ints = new Int32Array(max(n, ints.length * 2));
+  return ints;
+}
+
+/** Makes room for `n` f64 results and returns the array to write into. */
+export function resultFloats(n: i32): Float64Array {
+  if (floats.length < n) floats = new Float64Array(max(n, floats.length * 2));
+  return floats;
+}
+
+/** The byte address of the i32 results. */
+export function resultIntsPtr(): usize {
+  return ints.dataStart;
+}
+
+/** The byte address of the f64 results. */
+export function resultFloatsPtr(): usize {
+  return floats.dataStart;
+}

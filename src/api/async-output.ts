@@ -1,0 +1,212 @@
+import { checkCore } from '../core/check.js';
+import { type AsyncState, STATES, State } from '../core/codes.js';
+import type { Device, Fence } from '../device/device.js';
+import {
+	CancelledError,
+	DestroyedError,
+	ForeignObjectError,
+	OutputFailedError,
+} from '../errors.js';
+import { expectOptions, expectWaitOptions, type WaitOptions } from '../validate.js';
+
+export type { AsyncState };
+
+/** Options of an output. */
+export interface AsyncOutputOptions {
+	/** A name for error messages and timelines. */
+	label?: string;
+}
+
+// Frees an output's row in the core once its JavaScript object is collected.
+const rows = new FinalizationRegistry<{ device: Device; handle: number }>(({ device, handle }) => {
+	if (!device.destroyed) device.core.raw.output_free(handle);
+});
+
+let counter = 0;
+
+/**
+ * The result of asynchronous work, delivered once.
+ *
+ * Its life: `pending` -> `in_progress` -> `completed` | `failed`; `pending` or `in_progress`
+ * -> `cancelled`. Outputs made by `asyncCopyToHost` move by themselves as the device works;
+ * others are moved by hand with markStarted / markCompleted / markFailed / cancel.
+ *
+ * @example
+ * const out = asyncCopyToHost(logits, { stream: copy });
+ * const values = await out.get(); // waits for the copy's event, then delivers once
+ */
+export class AsyncOutput<T = unknown> {
+	readonly device: Device;
+	readonly label: string;
+	/** @internal The core's handle. */
+	readonly handle: number;
+	/** @internal The device work whose completion completes this output, if any. */
+	fence: Fence | undefined;
+	#value: T | undefined;
+	#error: unknown;
+
+	constructor(device: Device, options?: AsyncOutputOptions) {
+		const opts = expectOptions('options', options);
+		device.assertUsable('new AsyncOutput()');
+		this.device = device;
+		this.label = opts.label ?? `output ${++counter}`;
+		this.handle = checkCore(device.core.raw.output_create(), 'new AsyncOutput()');
+		rows.register(this, { device, handle: this.handle });
+	}
+
+	/** The current state (the device is first brought up to the host's time). */
+	get state(): AsyncState {
+		this.#refresh();
+		return STATES[this.#stateNumber()] as AsyncState;
+	}
+
+	/** Whether the output is completed, failed or cancelled. */
+	get isReady(): boolean {
+		this.#refresh();
+		return this.#stateNumber() >= State.COMPLETED;
+	}
+
+	/** Milliseconds from markStarted to the end (on the device's clock), or undefined. */
+	get elapsedMs(): number | undefined {
+		this.#refresh();
+		const raw = this.device.core.raw;
+		const start = raw.output_start_ns(this.handle);
+		const end = raw.output_end_ns(this.handle);
+		if (start < 0 || end < 0) return undefined;
+		return (end - start) / 1e6;
+	}
+
+	/** The error of a failed output (the device's fault if the device failed). */
+	get error(): unknown {
+		this.#refresh();
+		return this.#error;
+	}
+
+	/** pending -> in_progress. */
+	markStarted(): void {
+		this.#move(State.IN_PROGRESS, 'AsyncOutput.markStarted()');
+	}
+
+	/** in_progress -> completed, with the result that get() delivers. */
+	markCompleted(value?: T): void {
+		this.#move(State.COMPLETED, 'AsyncOutput.markCompleted()');
+		this.#value = value;
+		this.device.notify();
+	}
+
+	/** in_progress -> failed, with the reason get() rejects with (as the cause). */
+	markFailed(error: unknown): void {
+		this.#move(State.FAILED, 'AsyncOutput.markFailed()');
+		this.#error = error;
+		this.device.notify();
+	}
+
+	/** pending or in_progress -> cancelled. */
+	cancel(): void {
+		this.#move(State.CANCELLED, 'AsyncOutput.cancel()');
+		this.device.notify();
+	}
+
+	/** Resolves with the final state once the output is completed, failed or cancelled. */
+	async wait(options?: WaitOptions): Promise<AsyncState> {
+		const opts = expectWaitOptions('options', options);
+		this.#assertAlive('AsyncOutput.wait()');
+		await this.#waitTerminal(opts);
+		return this.state;
+	}
+
+	/**
+	 * Waits, then delivers the result once.
+	 * @throws OutputFailedError (cause: the failure), CancelledError, AlreadyDeliveredError.
+	 */
+	async get(options?: WaitOptions): Promise<T> {
+		const opts = expectWaitOptions('options', options);
+		this.#assertAlive('AsyncOutput.get()');
+		await this.#waitTerminal(opts);
+		const state = this.#stateNumber();
+		checkCore(
+			this.device.core.raw.output_deliver(this.handle),
+			'AsyncOutput.get()',
+			`'${this.label}'`,
+		);
+		if (state === State.FAILED) {
+			throw new OutputFailedError(`AsyncOutput.get(): '${this.label}' failed`, this.#error);
+		}
+		if (state === State.CANCELLED)
+			throw new CancelledError(`AsyncOutput.get(): '${this.label}' was cancelled`);
+		const value = this.#value as T;
+		this.#value = undefined;
+		return value;
+	}
+
+	/** @internal Binds the output to device work: it completes, with `value`, when the fence does. */
+	bind(fence: Fence, value: T): void {
+		this.fence = fence;
+		this.#value = value;
+	}
+
+	/** @internal Completes at once with a value (work that finished during the call). */
+	resolveNow(value: T): void {
+		this.#value = value;
+		this.#move(State.COMPLETED, 'AsyncOutput');
+	}
+
+	/** @internal The state number without refreshing (for checks inside waits). */
+	stateNumber(): number {
+		return this.#stateNumber();
+	}
+
+	/** @internal Describes the output for timeouts. */
+	describe(): string {
+		const where = this.fence === undefined ? 'marked by hand' : 'bound to device work';
+		return `'${this.label}' (${STATES[this.#stateNumber()]}, ${where})`;
+	}
+
+	#waitTerminal(options: WaitOptions): Promise<void> {
+		const device = this.device;
+		return device.waitUntil(
+			{
+				check: () => this.#stateNumber() >= State.COMPLETED || device.fatal !== undefined,
+				fences: this.fence === undefined ? [] : [this.fence],
+				describe: () => `output ${this.describe()}`,
+				blocking: true,
+			},
+			options,
+		);
+	}
+
+	#stateNumber(): number {
+		const raw = this.device.core.raw;
+		const fatal = this.device.fatal;
+		let state = raw.output_state(this.handle);
+		if (fatal !== undefined && state >= 0 && state < State.COMPLETED) {
+			// A sticky device fault fails every output that had not finished.
+			raw.output_fail_any(this.handle, this.device.now());
+			this.#error = fatal;
+			state = State.FAILED;
+		}
+		return checkCore(state, 'AsyncOutput', `'${this.label}'`);
+	}
+
+	#move(to: number, what: string): void {
+		this.#assertAlive(what);
+		const from = this.#stateNumber();
+		const result = this.device.core.raw.output_move(this.handle, to, this.device.now());
+		checkCore(result, what, `'${this.label}' is ${STATES[from]}, cannot become ${STATES[to]}`);
+	}
+
+	#refresh(): void {
+		if (!this.device.destroyed && this.fence !== undefined) this.device.refresh();
+	}
+
+	#assertAlive(what: string): void {
+		if (this.device.destroyed) throw new DestroyedError(`${what}: the device was destroyed`);
+	}
+
+	/** @internal Checks that an output belongs to `device`. */
+	static own(what: string, output: AsyncOutput<unknown>, device: Device): void {
+		if (output.device !== device) {
+			throw new ForeignObjectError(`${what}: the output belongs to another device`);
+		}
+	}
+}

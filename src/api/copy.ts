@@ -1,0 +1,126 @@
+import type { Device } from '../device/device.js';
+import { DeviceArray, PinnedArray } from '../device/memory.js';
+import { type AnyTypedArray, type Dtype, dtypeOf, type TypedArrayOf } from '../dtype.js';
+import { BusyError, ForeignObjectError, InvalidArgumentError } from '../errors.js';
+import { expectInstance, expectOptions, invalid } from '../validate.js';
+import { AsyncOutput } from './async-output.js';
+import { Stream } from './stream.js';
+
+/** Options of a copy to the host. */
+export interface CopyToHostOptions<D extends Dtype = Dtype> {
+	/** The stream to copy on (default: the device's default stream). */
+	stream?: Stream;
+	/** Where to copy: pinned memory (asynchronous) or a plain typed array (pageable: synchronous). */
+	into?: PinnedArray<D> | TypedArrayOf<D>;
+	/** Make the copy stream wait for the work issued to this stream first (vLLM's wait_stream). */
+	after?: Stream;
+	/** A name for the output. */
+	label?: string;
+}
+
+/**
+ * Copies a device array to the host and returns the output that delivers it.
+ *
+ * Into pinned memory (the default: allocated for you) the copy is asynchronous and an event
+ * marks its end; `get()` waits for that event and delivers the array once. Into a plain typed
+ * array (pageable memory) the call returns after the copy, as CUDA does.
+ *
+ * @example
+ * copy.waitStream(main);
+ * const out = asyncCopyToHost(logits, { stream: copy });
+ * const host = await out.get(); // Float32Array with the kernel's values
+ */
+export function asyncCopyToHost<D extends Dtype>(
+	src: DeviceArray<D>,
+	options?: CopyToHostOptions<D>,
+): AsyncOutput<TypedArrayOf<D>> {
+	expectInstance('src', src, DeviceArray, 'a DeviceArray');
+	const opts = expectOptions('options', options);
+	const device = src.device;
+	const stream = resolveStream(device, opts.stream, 'asyncCopyToHost()');
+	src.assertLive('asyncCopyToHost()');
+	const into = opts.into ?? device.allocHost(src.dtype, src.shape);
+	checkDestination(device, src, into);
+	if (opts.after !== undefined)
+		stream.waitStream(expectInstance('options.after', opts.after, Stream, 'a Stream'));
+
+	const output = new AsyncOutput<TypedArrayOf<D>>(device, { label: opts.label ?? 'copy to host' });
+	output.markStarted();
+	device.copyToHost(stream.handle, src, into, 0);
+	if (into instanceof PinnedArray) {
+		output.bind(device.bindOutput(stream.handle, output.handle), into.data as TypedArrayOf<D>);
+	} else {
+		output.resolveNow(into as TypedArrayOf<D>);
+	}
+	return output;
+}
+
+/** Options of a batch copy. */
+export interface CopyBatchOptions {
+	stream?: Stream;
+	after?: Stream;
+	label?: string;
+}
+
+/**
+ * Copies several device arrays to pinned host memory on one stream, behind one event: the
+ * output delivers all of them at once.
+ */
+export function asyncCopyBatch(
+	sources: readonly DeviceArray[],
+	options?: CopyBatchOptions,
+): AsyncOutput<AnyTypedArray[]> {
+	if (!Array.isArray(sources) || sources.length === 0) {
+		throw invalid('a non-empty array of DeviceArray', 'sources', sources);
+	}
+	for (const [i, source] of sources.entries())
+		expectInstance(`sources[${i}]`, source, DeviceArray, 'a DeviceArray');
+	const opts = expectOptions('options', options);
+	const device = (sources[0] as DeviceArray).device;
+	for (const source of sources) {
+		if (source.device !== device)
+			throw new ForeignObjectError('asyncCopyBatch(): the sources belong to different devices');
+		source.assertLive('asyncCopyBatch()');
+	}
+	const stream = resolveStream(device, opts.stream, 'asyncCopyBatch()');
+	if (opts.after !== undefined)
+		stream.waitStream(expectInstance('options.after', opts.after, Stream, 'a Stream'));
+
+	const targets = sources.map((s) => device.allocHost(s.dtype, s.shape));
+	const output = new AsyncOutput<AnyTypedArray[]>(device, {
+		label: opts.label ?? 'batch copy to host',
+	});
+	output.markStarted();
+	for (const [i, source] of sources.entries())
+		device.copyToHost(stream.handle, source, targets[i] as PinnedArray, 0);
+	output.bind(
+		device.bindOutput(stream.handle, output.handle),
+		targets.map((t) => t.data as AnyTypedArray),
+	);
+	return output;
+}
+
+function resolveStream(device: Device, stream: Stream | undefined, what: string): Stream {
+	if (stream === undefined) return Stream.default(device);
+	expectInstance('options.stream', stream, Stream, 'a Stream');
+	if (stream.device !== device)
+		throw new ForeignObjectError(`${what}: the stream belongs to another device than src`);
+	return stream;
+}
+
+function checkDestination(device: Device, src: DeviceArray, into: unknown): void {
+	if (into instanceof PinnedArray) {
+		if (into.device !== device)
+			throw new ForeignObjectError('asyncCopyToHost(): options.into belongs to another device');
+		if (into.busy)
+			throw new BusyError('asyncCopyToHost(): options.into is still used by a copy in flight');
+	} else if (dtypeOf(into) === undefined) {
+		throw invalid('a PinnedArray or a typed array', 'options.into', into);
+	}
+	const bytes = (into as { byteLength: number }).byteLength;
+	if (bytes < src.byteLength) {
+		throw new InvalidArgumentError(
+			`Expected a destination of at least ${src.byteLength} bytes for options.into, got ${bytes} bytes`,
+		);
+	}
+}

@@ -1,0 +1,237 @@
+import { checkCore } from '../core/check.js';
+import { State } from '../core/codes.js';
+import type { Device } from '../device/device.js';
+import { DestroyedError, InvalidStateError } from '../errors.js';
+import {
+	expectInstance,
+	expectInteger,
+	expectOptions,
+	expectWaitOptions,
+	invalid,
+	type WaitOptions,
+} from '../validate.js';
+import { AsyncOutput } from './async-output.js';
+
+/** Options of a handler. */
+export interface HandlerOptions {
+	/** The device whose outputs it handles. */
+	device: Device;
+	/** At most this many outputs pending at once; `submit` returns false beyond (default 16). */
+	maxPending?: number;
+}
+
+/** Counters of a handler. */
+export interface HandlerStats {
+	submitted: number;
+	/** Submits refused because the handler was full. */
+	rejected: number;
+	completed: number;
+	failed: number;
+	cancelled: number;
+	polls: number;
+	numPending: number;
+	numCompleted: number;
+	peakPending: number;
+	maxPending: number;
+}
+
+/**
+ * A bounded set of outputs in flight, with backpressure.
+ *
+ * `submit` refuses (returns false, changing nothing) when `maxPending` outputs are pending.
+ * `poll` takes out every finished output in one call, in submission order; `waitOne` waits for
+ * the next; iterating with `for await` yields each output once, in the order they finish.
+ *
+ * @example
+ * const handler = new AsyncOutputHandler({ device, maxPending: 2 });
+ * while (!handler.submit(out)) await handler.waitOne();
+ * for await (const done of handler) console.log(await done.get());
+ */
+export class AsyncOutputHandler<T = unknown> implements AsyncIterable<AsyncOutput<T>> {
+	readonly device: Device;
+	readonly maxPending: number;
+	/** @internal */
+	readonly handle: number;
+	#outputs = new Map<number, AsyncOutput<T>>();
+	#destroyed = false;
+
+	constructor(options: HandlerOptions) {
+		const opts = expectOptions('options', options);
+		if (opts.device === undefined || typeof opts.device !== 'object') {
+			throw invalid('a Device', 'options.device', opts.device);
+		}
+		this.device = opts.device;
+		this.maxPending = expectInteger('options.maxPending', opts.maxPending ?? 16, 1, 1 << 20);
+		this.device.assertUsable('new AsyncOutputHandler()');
+		this.handle = checkCore(
+			this.device.core.raw.handler_create(this.maxPending),
+			'new AsyncOutputHandler()',
+		);
+	}
+
+	/** Queues an output; false when `maxPending` are pending (nothing changes then). */
+	submit(output: AsyncOutput<T>): boolean {
+		this.#usable('AsyncOutputHandler.submit()');
+		expectInstance('output', output, AsyncOutput, 'an AsyncOutput');
+		AsyncOutput.own('AsyncOutputHandler.submit()', output, this.device);
+		const result = checkCore(
+			this.device.core.raw.handler_submit(this.handle, output.handle),
+			'AsyncOutputHandler.submit()',
+			`'${output.label}'`,
+		);
+		if (result === 0) return false;
+		this.#outputs.set(output.handle, output);
+		return true;
+	}
+
+	/** Takes out every output that has finished, in submission order. */
+	poll(): AsyncOutput<T>[] {
+		this.#usable('AsyncOutputHandler.poll()');
+		this.device.refresh();
+		const core = this.device.core;
+		const n = checkCore(core.raw.handler_poll(this.handle), 'AsyncOutputHandler.poll()');
+		const handles = core.ints(n);
+		const out: AsyncOutput<T>[] = new Array(n);
+		for (let i = 0; i < n; i++) out[i] = this.#outputs.get(handles[i] as number) as AsyncOutput<T>;
+		return out;
+	}
+
+	/** Waits for the next finished output and takes it out. */
+	async waitOne(options?: WaitOptions): Promise<AsyncOutput<T>> {
+		const opts = expectWaitOptions('options', options);
+		for (;;) {
+			this.#usable('AsyncOutputHandler.waitOne()');
+			this.device.refresh();
+			const taken = checkCore(
+				this.device.core.raw.handler_take_one(this.handle),
+				'AsyncOutputHandler.waitOne()',
+			);
+			if (taken !== 0) return this.#outputs.get(taken) as AsyncOutput<T>;
+			const pending = this.#pending();
+			if (pending.length === 0) {
+				throw new InvalidStateError(
+					'AsyncOutputHandler.waitOne(): no output is pending or finished',
+				);
+			}
+			await this.#waitFor(pending, 'one', opts);
+		}
+	}
+
+	/** Waits until no output is pending; returns the finished outputs not yet taken out. */
+	async waitAll(options?: WaitOptions): Promise<AsyncOutput<T>[]> {
+		const opts = expectWaitOptions('options', options);
+		this.#usable('AsyncOutputHandler.waitAll()');
+		this.device.refresh();
+		const pending = this.#pending();
+		if (pending.length > 0) await this.#waitFor(pending, 'all', opts);
+		return this.poll();
+	}
+
+	/** Forgets finished outputs already taken out; returns how many. */
+	clearCompleted(): number {
+		this.#usable('AsyncOutputHandler.clearCompleted()');
+		const core = this.device.core;
+		const taken = checkCore(
+			core.raw.handler_taken(this.handle),
+			'AsyncOutputHandler.clearCompleted()',
+		);
+		const finished = core.ints(
+			checkCore(core.raw.handler_finished(this.handle), 'clearCompleted()'),
+		);
+		// The core forgets the first `taken` finished outputs; so does the map.
+		for (let i = 0; i < taken; i++) this.#outputs.delete(finished[i] as number);
+		return checkCore(
+			core.raw.handler_clear_completed(this.handle),
+			'AsyncOutputHandler.clearCompleted()',
+		);
+	}
+
+	/** Outputs submitted that have not finished. */
+	get numPending(): number {
+		this.#usable('AsyncOutputHandler.numPending');
+		this.device.refresh();
+		return checkCore(this.device.core.raw.handler_num_pending(this.handle), 'numPending');
+	}
+
+	/** Finished outputs not cleared by clearCompleted(). */
+	get numCompleted(): number {
+		this.#usable('AsyncOutputHandler.numCompleted');
+		this.device.refresh();
+		return checkCore(this.device.core.raw.handler_num_completed(this.handle), 'numCompleted');
+	}
+
+	/** The handler's counters. */
+	stats(): HandlerStats {
+		this.#usable('AsyncOutputHandler.stats()');
+		this.device.refresh();
+		const core = this.device.core;
+		const n = checkCore(core.raw.handler_stats(this.handle), 'AsyncOutputHandler.stats()');
+		const f = core.floats(n);
+		return {
+			submitted: f[0] as number,
+			rejected: f[1] as number,
+			completed: f[2] as number,
+			failed: f[3] as number,
+			cancelled: f[4] as number,
+			polls: f[5] as number,
+			numPending: f[6] as number,
+			numCompleted: f[7] as number,
+			peakPending: f[8] as number,
+			maxPending: f[9] as number,
+		};
+	}
+
+	/** Yields each output once as it finishes, until none is pending or left to take. */
+	async *[Symbol.asyncIterator](): AsyncIterator<AsyncOutput<T>> {
+		for (;;) {
+			this.#usable('AsyncOutputHandler iteration');
+			this.device.refresh();
+			const raw = this.device.core.raw;
+			const untaken = raw.handler_num_completed(this.handle) - raw.handler_taken(this.handle);
+			if (untaken === 0 && raw.handler_num_pending(this.handle) === 0) return;
+			yield await this.waitOne();
+		}
+	}
+
+	/** Destroys the handler; its outputs live on. */
+	destroy(): void {
+		if (this.#destroyed) return;
+		this.#destroyed = true;
+		if (!this.device.destroyed) this.device.core.raw.handler_destroy(this.handle);
+		this.#outputs.clear();
+	}
+
+	#pending(): AsyncOutput<T>[] {
+		const core = this.device.core;
+		const n = checkCore(core.raw.handler_pending(this.handle), 'pending');
+		const handles = core.ints(n);
+		const out: AsyncOutput<T>[] = [];
+		for (let i = 0; i < n; i++) out.push(this.#outputs.get(handles[i] as number) as AsyncOutput<T>);
+		return out;
+	}
+
+	#waitFor(outputs: AsyncOutput<T>[], mode: 'one' | 'all', options: WaitOptions): Promise<void> {
+		const fences = outputs.flatMap((o) => (o.fence === undefined ? [] : [o.fence]));
+		const done = (o: AsyncOutput<T>) => o.stateNumber() >= State.COMPLETED;
+		return this.device.waitUntil(
+			{
+				check: () =>
+					this.device.fatal !== undefined ||
+					(mode === 'one' ? outputs.some(done) : outputs.every(done)),
+				fences,
+				describe: () => {
+					const finished = outputs.filter(done).length;
+					const left = outputs.filter((o) => !done(o)).slice(0, 3);
+					return `${mode === 'one' ? 'one of' : 'all of'} ${outputs.length} pending outputs (${finished} of ${outputs.length} arrived; still pending: ${left.map((o) => o.describe()).join(', ')})`;
+				},
+				blocking: true,
+			},
+			options,
+		);
+	}
+
+	#usable(what: string): void {
+		if (this.#destroyed) throw new DestroyedError(`${what}: the handler was destroyed`);
+		this.device.assertUsable(what);
+	}
+}

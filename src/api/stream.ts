@@ -1,0 +1,202 @@
+import type { Device, KernelSpec } from '../device/device.js';
+import { DeviceArray, PinnedArray } from '../device/memory.js';
+import { dtypeOf } from '../dtype.js';
+import { ForeignObjectError, InvalidArgumentError } from '../errors.js';
+import {
+	expectFraction,
+	expectFunction,
+	expectInstance,
+	expectInteger,
+	expectNumber,
+	expectOptions,
+	expectWaitOptions,
+	invalid,
+	type WaitOptions,
+} from '../validate.js';
+import { Event } from './event.js';
+
+/** Options of a stream. */
+export interface StreamOptions {
+	/** Lower runs first when kernels of several streams are ready (CUDA's convention); default 0. */
+	priority?: number;
+	/** A name for timelines and error messages. */
+	label?: string;
+}
+
+const defaults = new WeakMap<Device, Stream>();
+
+/**
+ * A stream: work on it runs in issue order; work on different streams may overlap.
+ *
+ * @example
+ * const main = new Stream(device);
+ * const copy = new Stream(device, { label: 'copy' });
+ * main.launchKernel({ durationNs: 2e6 });
+ * copy.waitStream(main); // later work on `copy` runs after the kernel
+ */
+export class Stream {
+	readonly device: Device;
+	readonly priority: number;
+	readonly label: string;
+	/** @internal The device's handle. */
+	readonly handle: number;
+	#destroyed = false;
+
+	constructor(device: Device, options?: StreamOptions, handle?: number) {
+		const opts = expectOptions('options', options);
+		const priority =
+			opts.priority === undefined
+				? 0
+				: expectInteger('options.priority', opts.priority, -1000, 1000);
+		this.device = device;
+		this.priority = priority;
+		this.label = opts.label ?? '';
+		this.handle = handle ?? device.streamCreate(priority, this.label);
+	}
+
+	/** The device's default stream (created on first use). */
+	static default(device: Device): Stream {
+		let stream = defaults.get(device);
+		if (stream === undefined) {
+			stream = new Stream(device, { label: 'default stream' }, device.defaultStreamHandle());
+			defaults.set(device, stream);
+		}
+		return stream;
+	}
+
+	/** Orders all later work on this stream after the work `event` captured when recorded. */
+	waitEvent(event: Event): void {
+		this.#usable('Stream.waitEvent()');
+		this.#own('Stream.waitEvent()', expectInstance('event', event, Event, 'an Event'));
+		this.device.streamWaitEvent(this.handle, event.handle);
+	}
+
+	/** Records `event` (a new one if omitted) on this stream and returns it. */
+	recordEvent(event?: Event): Event {
+		this.#usable('Stream.recordEvent()');
+		const target = event ?? new Event(this.device);
+		target.record(this);
+		return target;
+	}
+
+	/** Orders all later work on this stream after the work issued to `other` so far. */
+	waitStream(other: Stream): void {
+		this.#usable('Stream.waitStream()');
+		this.#own('Stream.waitStream()', expectInstance('other', other, Stream, 'a Stream'));
+		const event = new Event(this.device);
+		event.record(other);
+		this.waitEvent(event);
+		event.destroy();
+	}
+
+	/** Resolves once all work issued to this stream so far has completed. */
+	synchronize(options?: WaitOptions): Promise<void> {
+		const opts = expectWaitOptions('options', options);
+		this.#usable('Stream.synchronize()');
+		const device = this.device;
+		const fence = device.streamFence(this.handle);
+		return device.waitUntil(
+			{
+				check: () => device.fenceDone(fence),
+				fences: [fence],
+				describe: () => `stream '${this.name}' to finish its work`,
+				blocking: true,
+			},
+			opts,
+		);
+	}
+
+	/** Whether all work issued so far has completed. */
+	query(): boolean {
+		this.#usable('Stream.query()');
+		return this.device.streamQuery(this.handle);
+	}
+
+	/**
+	 * Enqueues a host function: it runs after the work before it, and work after it waits until it
+	 * returns. It must not call the device.
+	 */
+	launchHostFunc(fn: () => void): void {
+		this.#usable('Stream.launchHostFunc()');
+		this.device.launchHostFunc(this.handle, expectFunction('fn', fn));
+	}
+
+	/** Enqueues a kernel that runs for `spec.durationNs` and may fill an array. */
+	launchKernel(spec: KernelSpec): void {
+		this.#usable('Stream.launchKernel()');
+		const opts = expectOptions('spec', spec);
+		expectNumber('spec.durationNs', opts.durationNs, 0);
+		if (opts.occupancy !== undefined) expectFraction('spec.occupancy', opts.occupancy);
+		if (opts.fill !== undefined) {
+			const fill = expectOptions('spec.fill', opts.fill);
+			const target = expectInstance('spec.fill.target', fill.target, DeviceArray, 'a DeviceArray');
+			this.#own('Stream.launchKernel()', target);
+			target.assertLive('Stream.launchKernel()');
+			if (typeof fill.value !== 'number' || !Number.isFinite(fill.value)) {
+				throw invalid('a finite number', 'spec.fill.value', fill.value);
+			}
+			if (
+				fill.step !== undefined &&
+				(typeof fill.step !== 'number' || !Number.isFinite(fill.step))
+			) {
+				throw invalid('a finite number', 'spec.fill.step', fill.step);
+			}
+		}
+		this.device.launchKernel(this.handle, opts);
+	}
+
+	/**
+	 * Copies host data to a device array. From pinned memory the copy is asynchronous (the
+	 * array refuses writes until it is done); from a plain typed array (pageable) the call
+	 * returns once the copy is done, as CUDA does.
+	 */
+	copyToDevice(dst: DeviceArray, src: PinnedArray | ArrayBufferView): void {
+		this.#usable('Stream.copyToDevice()');
+		expectInstance('dst', dst, DeviceArray, 'a DeviceArray');
+		this.#own('Stream.copyToDevice()', dst);
+		dst.assertLive('Stream.copyToDevice()');
+		if (src instanceof PinnedArray) {
+			this.#own('Stream.copyToDevice()', src);
+			if (src.busy) src.write([]); // throws BusyError with the array's own message
+		} else if (dtypeOf(src) === undefined) {
+			throw invalid('a PinnedArray or a typed array', 'src', src);
+		}
+		if (src.byteLength !== dst.byteLength) {
+			throw new InvalidArgumentError(
+				`Expected a source of ${dst.byteLength} bytes for src (the size of dst), got ${src.byteLength} bytes`,
+			);
+		}
+		this.device.copyToDevice(this.handle, dst, src);
+	}
+
+	/** Sets every byte of a device array to `byte`. */
+	memset(target: DeviceArray, byte: number): void {
+		this.#usable('Stream.memset()');
+		expectInstance('target', target, DeviceArray, 'a DeviceArray');
+		this.#own('Stream.memset()', target);
+		this.device.memset(this.handle, target, expectInteger('byte', byte, 0, 255));
+	}
+
+	/** Destroys the stream; its pending work still completes. */
+	destroy(): void {
+		if (this.#destroyed) return;
+		this.#destroyed = true;
+		if (!this.device.destroyed) this.device.streamDestroy(this.handle);
+	}
+
+	/** The label, or a generated name. */
+	get name(): string {
+		return this.label || `stream ${this.handle & 0xfffff}`;
+	}
+
+	#usable(what: string): void {
+		if (this.#destroyed) throw new ForeignObjectError(`${what}: the stream was destroyed`);
+		this.device.assertUsable(what);
+	}
+
+	#own(what: string, object: { device: Device }): void {
+		if (object.device !== this.device) {
+			throw new ForeignObjectError(`${what}: the object belongs to another device than the stream`);
+		}
+	}
+}

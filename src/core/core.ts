@@ -1,0 +1,192 @@
+import { CORE_WASM_BASE64 } from './core-wasm.generated.js';
+
+/**
+ * Loading the Wasm core and reading what it leaves in memory.
+ *
+ * The module is compiled once per process (asynchronously: browsers refuse to compile large
+ * modules synchronously on the main thread) and instantiated once per device, so that each
+ * device owns its tables. The raw exports are used as they are: every export takes and
+ * returns numbers (see `assembly/index.ts` for the contract).
+ */
+
+/** The raw exports of core.wasm. */
+export interface CoreExports {
+	memory: WebAssembly.Memory;
+	[name: string]: unknown;
+	results_ints_ptr(): number;
+	results_floats_ptr(): number;
+
+	output_create(): number;
+	output_state(h: number): number;
+	output_move(h: number, to: number, nowNs: number): number;
+	output_fail_any(h: number, nowNs: number): number;
+	output_deliver(h: number): number;
+	output_delivered(h: number): number;
+	output_start_ns(h: number): number;
+	output_end_ns(h: number): number;
+	output_owner(h: number): number;
+	output_free(h: number): number;
+	output_count(state: number): number;
+	output_legal(from: number, to: number): number;
+
+	handler_create(maxPending: number): number;
+	handler_destroy(h: number): number;
+	handler_submit(h: number, output: number): number;
+	handler_poll(h: number): number;
+	handler_take_one(h: number): number;
+	handler_clear_completed(h: number): number;
+	handler_num_pending(h: number): number;
+	handler_num_completed(h: number): number;
+	handler_pending(h: number): number;
+	handler_finished(h: number): number;
+	handler_taken(h: number): number;
+	handler_stats(h: number): number;
+
+	barrier_create(count: number): number;
+	barrier_destroy(b: number): number;
+	barrier_add(b: number, output: number): number;
+	barrier_arrived(b: number): number;
+	barrier_first_failed(b: number): number;
+	barrier_count(b: number): number;
+	barrier_added(b: number): number;
+	barrier_generation(b: number): number;
+	barrier_reset(b: number): number;
+
+	db_create(slots: number): number;
+	db_destroy(d: number): number;
+	db_current(d: number): number;
+	db_next(d: number): number;
+	db_transfer(d: number, output: number): number;
+	db_swap(d: number): number;
+	db_fence(d: number, slot: number): number;
+	db_states(d: number): number;
+	db_swaps(d: number): number;
+	db_reset(d: number): number;
+
+	ring_create(capacity: number, growable: number): number;
+	ring_push(r: number, item: number): number;
+	ring_push_many(r: number, start: number, count: number): number;
+	ring_shift_many(r: number, count: number): number;
+	ring_shift(r: number): number;
+	ring_length(r: number): number;
+	ring_capacity(r: number): number;
+	ring_seek(r: number, position: number): number;
+
+	sim_stream_create(kind: number, priority: number): number;
+	sim_stream_destroy(s: number): number;
+	sim_stream_issued(s: number): number;
+	sim_stream_completed(s: number): number;
+	sim_enqueue(
+		s: number,
+		kind: number,
+		engine: number,
+		duration: number,
+		occupancy: number,
+		release: number,
+		flags: number,
+	): number;
+	sim_enqueue_wait(s: number, on: number, seq: number, release: number): number;
+	sim_enqueue_launch(lane: number, target: number, delay: number, release: number): number;
+	sim_enqueue_host_work(lane: number, kind: number, duration: number, release: number): number;
+	sim_op_seq(op: number): number;
+	sim_op_signal(op: number, output: number): number;
+	sim_event_create(timing: number): number;
+	sim_event_destroy(e: number): number;
+	sim_event_record(e: number, s: number, release: number): number;
+	sim_event_query(e: number): number;
+	sim_event_recorded(e: number): number;
+	sim_event_stream(e: number): number;
+	sim_event_seq(e: number): number;
+	sim_event_time(e: number): number;
+	sim_event_elapsed(a: number, b: number): number;
+	sim_waiter_fence(s: number, seq: number): number;
+	sim_waiter_time(t: number): number;
+	sim_waiter_remove(w: number): number;
+	sim_set_op_gap(ns: number): void;
+	sim_run(mode: number, target: number): number;
+	sim_now(): number;
+	sim_report_ptr(): number;
+	sim_report_count(): number;
+	sim_engine_busy(engine: number): number;
+	sim_queued_ops(): number;
+	sim_completed_ops(): number;
+	sim_faulted(): number;
+}
+
+let compiled: Promise<WebAssembly.Module> | undefined;
+
+/** Decodes the embedded module bytes (base64) without Node's Buffer, so browsers can too. */
+export function coreBytes(): Uint8Array {
+	const text = atob(CORE_WASM_BASE64);
+	const bytes = new Uint8Array(text.length);
+	for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+	return bytes;
+}
+
+/** Compiles the core once per process. */
+export function compileCore(): Promise<WebAssembly.Module> {
+	compiled ??= WebAssembly.compile(coreBytes() as BufferSource);
+	return compiled;
+}
+
+/** A fresh instance of the core: its own tables, its own simulated device. */
+export class Core {
+	readonly raw: CoreExports;
+	#buffer: ArrayBuffer | undefined;
+	#floats: Float64Array = new Float64Array(0);
+
+	private constructor(raw: CoreExports) {
+		this.raw = raw;
+	}
+
+	/** Instantiates the core. */
+	static async create(): Promise<Core> {
+		const module = await compileCore();
+		const imports = {
+			env: {
+				abort(_message: number, _file: number, line: number, column: number): never {
+					throw new Error(`async-output core aborted at ${line}:${column}`);
+				},
+			},
+		};
+		const instance = await WebAssembly.instantiate(module, imports);
+		return new Core(instance.exports as unknown as CoreExports);
+	}
+
+	/** The `n` i32 values a call just left in the result area. */
+	ints(n: number): Int32Array {
+		return new Int32Array(this.raw.memory.buffer, this.raw.results_ints_ptr(), n);
+	}
+
+	/** The `n` f64 values a call just left in the result area. */
+	floats(n: number): Float64Array {
+		return new Float64Array(this.raw.memory.buffer, this.raw.results_floats_ptr(), n);
+	}
+
+	/** The records of the last run (`Rec.LANES` f64 each), valid until the next run. */
+	report(): Float64Array {
+		const count = this.raw.sim_report_count();
+		return this.#view(this.raw.sim_report_ptr(), count * 8);
+	}
+
+	#view(ptr: number, length: number): Float64Array {
+		const buffer = this.raw.memory.buffer;
+		if (buffer !== this.#buffer) {
+			this.#buffer = buffer;
+			this.#floats = new Float64Array(buffer);
+		}
+		return this.#floats.subarray(ptr >>> 3, (ptr >>> 3) + length);
+	}
+
+	/** Bytes of linear memory the core uses now. */
+	get memoryBytes(): number {
+		return this.raw.memory.buffer.byteLength;
+	}
+
+	/** The value of one of the core's exported constants (a WebAssembly.Global). */
+	constant(name: string): number {
+		const global = this.raw[name] as WebAssembly.Global | undefined;
+		if (global === undefined) throw new Error(`core has no constant ${name}`);
+		return Number(global.value);
+	}
+}

@@ -1,0 +1,679 @@
+import {
+	COMPUTE_UNITS,
+	CoreCode,
+	Engine,
+	OpFlag,
+	OpKind,
+	Rec,
+	RunMode,
+	Stop,
+	StreamKind,
+} from '../../core/codes.js';
+import { Core } from '../../core/core.js';
+import { type Dtype, expectDtype, expectShape, fillPattern, viewOf } from '../../dtype.js';
+import {
+	DestroyedError,
+	DeviceFaultError,
+	ForeignObjectError,
+	InvalidStateError,
+	NotReadyError,
+	NotRecordedError,
+	QueueFullError,
+	TimingDisabledError,
+} from '../../errors.js';
+import { Recording, type TimelineKind } from '../../trace/recording.js';
+import { expectNumber, expectWaitOptions, type WaitOptions } from '../../validate.js';
+import type { Device, DeviceKind, DeviceStats, Fence, KernelSpec, WaitSpec } from '../device.js';
+import { DeviceArray, PinnedArray } from '../memory.js';
+import { copyNs, type DeviceProfile, resolveProfile } from '../profile.js';
+import { Waits } from './waits.js';
+
+/**
+ * The simulated device: CUDA's stream and event semantics on a virtual clock.
+ *
+ * Device work goes into the core's scheduler (one Wasm call per operation issued); the clock
+ * moves only when the host has to know something: a query brings the device up to the host's
+ * time, a wait runs it until the thing waited for completes (see `waits.ts`). What completed
+ * comes back as one report per run, read in one pass: data effects (a copy's bytes, a fill)
+ * are applied then, in virtual-time order, before any waiter is told.
+ *
+ * The host is modelled as one thread with its own clock: every API call costs it the profile's
+ * call time, `hostWork(ns)` costs ns, and a wait ends at the completion plus a wake-up latency.
+ * Work issued by a call is released at the end of the call, as CUDA submits it.
+ */
+
+/** A fence on the simulated device: stream `stream` has completed `seq` operations. */
+export interface SimFence {
+	readonly stream: number;
+	readonly seq: number;
+}
+
+/** What the host must do when an op it issued ends (or, for host functions, starts). */
+interface Payload {
+	kind: TimelineKind;
+	name: string;
+	lane: string;
+	engine?: string;
+	bytes?: number;
+	onStart?: () => void;
+	onEnd?: () => void;
+}
+
+/** Options of the simulated device. */
+export interface SimDeviceOptions {
+	/** A profile id ('h200', 'h100-sxm', 'h100-pcie', 'a100', 'rtx4090') or overrides. */
+	profile?: string | (Partial<DeviceProfile> & { base?: string });
+}
+
+/** The simulated GPU. Create it with `createDevice('sim')`. */
+export class SimDevice implements Device {
+	readonly kind: DeviceKind = 'sim';
+	readonly name: string;
+	readonly profile: DeviceProfile;
+	readonly core: Core;
+	#host = 0;
+	#hostBusy = 0;
+	#payloads: (Payload | undefined)[] = [];
+	#labels = new Map<number, string>();
+	#nextLabel = 0;
+	#defaultStream = 0;
+	#recording: Recording | undefined;
+	#fatal: Error | undefined;
+	#destroyed = false;
+	#inHostFunc = false;
+	readonly #waits: Waits;
+
+	private constructor(core: Core, profile: DeviceProfile) {
+		this.core = core;
+		this.profile = profile;
+		this.name = `simulated ${profile.gpu}`;
+		this.#waits = new Waits(this);
+		core.raw.sim_set_op_gap(profile.opGapNs);
+	}
+
+	/** Creates a simulated device (its own instance of the core). */
+	static async create(options: SimDeviceOptions = {}): Promise<SimDevice> {
+		const profile = resolveProfile(options.profile);
+		return new SimDevice(await Core.create(), profile);
+	}
+
+	get fatal(): Error | undefined {
+		return this.#fatal;
+	}
+
+	get destroyed(): boolean {
+		return this.#destroyed;
+	}
+
+	now(): number {
+		return this.#host;
+	}
+
+	hostWork(ns: number): void {
+		this.assertUsable('hostWork');
+		const duration = Math.round(expectNumber('ns', ns, 0));
+		this.#span('host_work', 'host work', this.#host, this.#host + duration);
+		this.#charge(duration);
+	}
+
+	stats(): DeviceStats {
+		const raw = this.core.raw;
+		return {
+			hostNs: this.#host,
+			hostBusyNs: this.#hostBusy,
+			opsCompleted: raw.sim_completed_ops(),
+			computeBusyNs: raw.sim_engine_busy(Engine.COMPUTE),
+			h2dBusyNs: raw.sim_engine_busy(Engine.H2D),
+			d2hBusyNs: raw.sim_engine_busy(Engine.D2H),
+		};
+	}
+
+	record(): Recording {
+		this.#recording ??= new Recording(this.name);
+		return this.#recording;
+	}
+
+	stopRecording(): Recording | undefined {
+		const recording = this.#recording;
+		this.#recording = undefined;
+		return recording;
+	}
+
+	destroy(): void {
+		if (this.#destroyed) return;
+		this.#destroyed = true;
+		this.#waits.rejectAll(
+			new DestroyedError('the device was destroyed while this wait was pending'),
+		);
+	}
+
+	assertUsable(what: string): void {
+		if (this.#destroyed) throw new DestroyedError(`${what}: the device was destroyed`);
+		if (this.#fatal !== undefined) throw this.#fatal;
+		if (this.#inHostFunc) {
+			throw new InvalidStateError(
+				`${what}: a host function must not call the device (CUDA forbids it: it would deadlock)`,
+			);
+		}
+	}
+
+	// Memory ------------------------------------------------------------------------------------
+
+	alloc<D extends Dtype>(dtype: D, shape: readonly number[]): DeviceArray<D> {
+		this.assertUsable('alloc');
+		expectDtype('dtype', dtype);
+		const length = expectShape('shape', shape);
+		const probe = viewOf(dtype, new ArrayBuffer(0));
+		return new DeviceArray(
+			this,
+			dtype,
+			shape,
+			length,
+			new ArrayBuffer(length * probe.BYTES_PER_ELEMENT),
+		);
+	}
+
+	allocHost<D extends Dtype>(dtype: D, shape: readonly number[]): PinnedArray<D> {
+		this.assertUsable('allocHost');
+		expectDtype('dtype', dtype);
+		const length = expectShape('shape', shape);
+		const probe = viewOf(dtype, new ArrayBuffer(0));
+		return new PinnedArray(this, dtype, shape, new ArrayBuffer(length * probe.BYTES_PER_ELEMENT));
+	}
+
+	// Streams and events ------------------------------------------------------------------------
+
+	streamCreate(priority: number, label: string): number {
+		this.assertUsable('Stream');
+		const handle = this.#check(
+			this.core.raw.sim_stream_create(StreamKind.DEVICE, priority),
+			'Stream',
+		);
+		this.#labels.set(handle, label || `stream ${++this.#nextLabel}`);
+		return handle;
+	}
+
+	streamDestroy(stream: number): void {
+		this.#check(this.core.raw.sim_stream_destroy(stream), 'Stream.destroy');
+	}
+
+	defaultStreamHandle(): number {
+		if (this.#defaultStream === 0) this.#defaultStream = this.streamCreate(0, 'default stream');
+		return this.#defaultStream;
+	}
+
+	streamQuery(stream: number): boolean {
+		this.assertUsable('Stream.query');
+		this.#light();
+		this.sync();
+		const raw = this.core.raw;
+		return raw.sim_stream_completed(stream) >= raw.sim_stream_issued(stream);
+	}
+
+	streamFence(stream: number): Fence {
+		return { stream, seq: this.core.raw.sim_stream_issued(stream) } satisfies SimFence;
+	}
+
+	streamWaitEvent(stream: number, event: number): void {
+		this.assertUsable('Stream.waitEvent');
+		const raw = this.core.raw;
+		const release = this.#light();
+		const recorded = raw.sim_event_recorded(event) === 1;
+		const on = recorded ? raw.sim_event_stream(event) : stream;
+		const seq = recorded ? raw.sim_event_seq(event) : 0;
+		const op = this.#check(raw.sim_enqueue_wait(stream, on, seq, release), 'Stream.waitEvent');
+		this.#payloads[op] = { kind: 'stream_wait', name: 'wait event', lane: this.#lane(stream) };
+	}
+
+	eventCreate(timing: boolean, _blocking: boolean): number {
+		this.assertUsable('Event');
+		return this.#check(this.core.raw.sim_event_create(timing ? 1 : 0), 'Event');
+	}
+
+	eventDestroy(event: number): void {
+		this.#check(this.core.raw.sim_event_destroy(event), 'Event.destroy');
+	}
+
+	eventRecord(event: number, stream: number): void {
+		this.assertUsable('Event.record');
+		const release = this.#light();
+		const op = this.#check(this.core.raw.sim_event_record(event, stream, release), 'Event.record');
+		this.#payloads[op] = { kind: 'event_record', name: 'event record', lane: this.#lane(stream) };
+	}
+
+	eventQuery(event: number): boolean {
+		this.assertUsable('Event.query');
+		this.#light();
+		this.sync();
+		return this.core.raw.sim_event_query(event) === 1;
+	}
+
+	eventRecorded(event: number): boolean {
+		return this.core.raw.sim_event_recorded(event) === 1;
+	}
+
+	eventElapsedMs(start: number, end: number): number {
+		this.assertUsable('Event.elapsedTime');
+		this.sync();
+		const code = this.core.raw.sim_event_elapsed(start, end);
+		if (code === 0) return (this.core.floats(1)[0] as number) / 1e6;
+		switch (-code) {
+			case CoreCode.TIMING_DISABLED:
+				throw new TimingDisabledError(
+					'Event.elapsedTime(): both events must be created with { timing: true }',
+				);
+			case CoreCode.NOT_RECORDED:
+				throw new NotRecordedError('Event.elapsedTime(): both events must be recorded first');
+			case CoreCode.NOT_READY:
+				throw new NotReadyError(
+					'Event.elapsedTime(): both events must have completed; synchronize the end event first',
+				);
+			default:
+				throw this.#error(-code, 'Event.elapsedTime');
+		}
+	}
+
+	fenceDone(fence: Fence): boolean {
+		const { stream, seq } = fence as SimFence;
+		const completed = this.core.raw.sim_stream_completed(stream);
+		// A stream whose handle went stale was freed only after all its work completed.
+		return completed < 0 || completed >= seq;
+	}
+
+	refresh(): void {
+		if (!this.#destroyed) this.sync();
+	}
+
+	eventFence(event: number): Fence | undefined {
+		const raw = this.core.raw;
+		if (raw.sim_event_recorded(event) !== 1) return undefined;
+		return {
+			stream: raw.sim_event_stream(event),
+			seq: raw.sim_event_seq(event),
+		} satisfies SimFence;
+	}
+
+	// Work --------------------------------------------------------------------------------------
+
+	launchKernel(stream: number, spec: KernelSpec): void {
+		this.assertUsable('launchKernel');
+		const duration = Math.round(spec.durationNs);
+		const units = Math.max(1, Math.round((spec.occupancy ?? 1) * COMPUTE_UNITS));
+		const release = this.#launch();
+		const op = this.#check(
+			this.core.raw.sim_enqueue(stream, OpKind.KERNEL, Engine.COMPUTE, duration, units, release, 0),
+			'launchKernel',
+		);
+		const fill = spec.fill;
+		this.#payloads[op] = {
+			kind: 'kernel',
+			name: spec.name ?? 'kernel',
+			lane: this.#lane(stream),
+			engine: 'compute',
+			onEnd:
+				fill === undefined
+					? undefined
+					: () =>
+							fillPattern(
+								viewOf(fill.target.dtype, fill.target.storage as ArrayBuffer),
+								fill.value,
+								fill.step ?? 0,
+							),
+		};
+	}
+
+	copyToHost(
+		stream: number,
+		src: DeviceArray,
+		dst: PinnedArray | ArrayBufferView,
+		byteOffset: number,
+	): void {
+		this.assertUsable('copyToHost');
+		const pinned = dst instanceof PinnedArray;
+		const bytes = src.byteLength;
+		const gbps = pinned ? this.profile.d2hPinnedGBps : this.profile.d2hPageableGBps;
+		const release = this.#launch();
+		const op = this.#check(
+			this.core.raw.sim_enqueue(
+				stream,
+				OpKind.COPY_D2H,
+				Engine.D2H,
+				copyNs(this.profile, bytes, gbps),
+				0,
+				release,
+				0,
+			),
+			'copyToHost',
+		);
+		const target = pinned
+			? new Uint8Array(dst.data.buffer, dst.data.byteOffset, dst.byteLength)
+			: asBytes(dst);
+		if (pinned) dst.retain(true);
+		this.#payloads[op] = {
+			kind: 'copy_d2h',
+			name: `copy D2H ${pinned ? 'pinned' : 'pageable'}`,
+			lane: this.#lane(stream),
+			engine: 'copy D2H',
+			bytes,
+			onEnd: () => {
+				target.set(new Uint8Array(src.storage as ArrayBuffer, 0, bytes), byteOffset);
+				if (pinned) dst.release(true);
+			},
+		};
+		// A copy into pageable memory returns only once it is done, as cudaMemcpyAsync does.
+		if (!pinned) this.#blockUntil({ stream, seq: this.core.raw.sim_stream_issued(stream) });
+	}
+
+	copyToDevice(stream: number, dst: DeviceArray, src: PinnedArray | ArrayBufferView): void {
+		this.assertUsable('copyToDevice');
+		const pinned = src instanceof PinnedArray;
+		const bytes = pinned ? src.byteLength : src.byteLength;
+		const gbps = pinned ? this.profile.h2dPinnedGBps : this.profile.h2dPageableGBps;
+		const release = this.#launch();
+		const op = this.#check(
+			this.core.raw.sim_enqueue(
+				stream,
+				OpKind.COPY_H2D,
+				Engine.H2D,
+				copyNs(this.profile, bytes, gbps),
+				0,
+				release,
+				0,
+			),
+			'copyToDevice',
+		);
+		const source = pinned
+			? new Uint8Array(src.data.buffer, src.data.byteOffset, bytes)
+			: asBytes(src);
+		if (pinned) src.retain(false);
+		this.#payloads[op] = {
+			kind: 'copy_h2d',
+			name: `copy H2D ${pinned ? 'pinned' : 'pageable'}`,
+			lane: this.#lane(stream),
+			engine: 'copy H2D',
+			bytes,
+			onEnd: () => {
+				new Uint8Array(dst.storage as ArrayBuffer).set(source);
+				if (pinned) src.release(false);
+			},
+		};
+		// Pageable memory is staged by the driver: the call returns once the data is on its way.
+		if (!pinned) this.#blockUntil({ stream, seq: this.core.raw.sim_stream_issued(stream) });
+	}
+
+	memset(stream: number, target: DeviceArray, byte: number): void {
+		this.assertUsable('memset');
+		const release = this.#launch();
+		const duration = copyNs(this.profile, target.byteLength, this.profile.memoryGBps);
+		const op = this.#check(
+			this.core.raw.sim_enqueue(
+				stream,
+				OpKind.MEMSET,
+				Engine.COMPUTE,
+				duration,
+				COMPUTE_UNITS,
+				release,
+				0,
+			),
+			'memset',
+		);
+		this.#payloads[op] = {
+			kind: 'memset',
+			name: 'memset',
+			lane: this.#lane(stream),
+			engine: 'compute',
+			bytes: target.byteLength,
+			onEnd: () => new Uint8Array(target.storage as ArrayBuffer).fill(byte),
+		};
+	}
+
+	launchHostFunc(stream: number, fn: () => void): void {
+		this.assertUsable('launchHostFunc');
+		const release = this.#launch();
+		const op = this.#check(
+			this.core.raw.sim_enqueue(
+				stream,
+				OpKind.HOST_FUNC,
+				Engine.HOST_FUNC,
+				this.profile.hostFuncNs,
+				0,
+				release,
+				OpFlag.REPORT_START,
+			),
+			'launchHostFunc',
+		);
+		this.#payloads[op] = {
+			kind: 'host_func',
+			name: fn.name || 'host function',
+			lane: this.#lane(stream),
+			engine: 'host functions',
+			onStart: () => this.#runHostFunc(fn),
+		};
+	}
+
+	bindOutput(stream: number, output: number): Fence {
+		const raw = this.core.raw;
+		const event = raw.sim_event_create(0);
+		const op = this.#check(raw.sim_event_record(event, stream, this.#host), 'bindOutput');
+		raw.sim_event_destroy(event);
+		raw.sim_op_signal(op, output);
+		this.#payloads[op] = { kind: 'event_record', name: 'output ready', lane: this.#lane(stream) };
+		return { stream, seq: raw.sim_op_seq(op) } satisfies SimFence;
+	}
+
+	// Waiting -----------------------------------------------------------------------------------
+
+	synchronize(options?: WaitOptions): Promise<void> {
+		const opts = expectWaitOptions('options', options);
+		this.assertUsable('synchronize');
+		const raw = this.core.raw;
+		const fences: SimFence[] = [];
+		for (const stream of this.#labels.keys()) {
+			const issued = raw.sim_stream_issued(stream);
+			if (issued >= 0) fences.push({ stream, seq: issued });
+		}
+		return this.waitUntil(
+			{
+				check: () => fences.every((f) => this.fenceDone(f)),
+				fences,
+				describe: () => {
+					const left = fences.filter((f) => !this.fenceDone(f));
+					return `device synchronize: ${left.length} of ${fences.length} streams still have work (${left.map((f) => this.#lane(f.stream)).join(', ')})`;
+				},
+				blocking: true,
+			},
+			opts,
+		);
+	}
+
+	waitUntil(spec: WaitSpec, options: WaitOptions): Promise<void> {
+		return this.#waits.add(spec, options);
+	}
+
+	notify(): void {
+		this.#waits.recheck();
+	}
+
+	// Internals used by Waits ---------------------------------------------------------------------
+
+	/** @internal Brings the device up to the host's clock and processes what completed. */
+	sync(): void {
+		const raw = this.core.raw;
+		for (;;) {
+			const stop = raw.sim_run(RunMode.UNTIL_TIME, this.#host);
+			this.#drain(stop);
+			if (stop !== Stop.REPORT_FULL) return;
+		}
+	}
+
+	/**
+	 * @internal Runs the device until a core waiter fires or nothing more can happen; returns
+	 * the stop reason. The host is idle (everything awaits), so the device may pass its clock.
+	 */
+	runUntilWaiter(): number {
+		const raw = this.core.raw;
+		for (;;) {
+			const stop = raw.sim_run(RunMode.UNTIL_WAITER, 0);
+			this.#drain(stop);
+			if (stop !== Stop.REPORT_FULL) return stop;
+		}
+	}
+
+	/** @internal The device clock (the time of the last completion processed). */
+	deviceNow(): number {
+		return this.core.raw.sim_now();
+	}
+
+	/** @internal Moves the host clock to `t` if it is behind (a wait returned at `t`). */
+	hostReaches(t: number, busy: boolean): void {
+		if (t <= this.#host) return;
+		if (busy) this.#hostBusy += t - this.#host;
+		this.#host = t;
+	}
+
+	/** @internal Records a span of host time (a wait). */
+	hostSpan(name: string, start: number, end: number): void {
+		if (end > start) this.#span('host_wait', name, start, end);
+	}
+
+	/** @internal Turns a sticky fault into the device's fatal state. */
+	setFatal(error: Error): void {
+		this.#fatal ??= error;
+	}
+
+	// Private ---------------------------------------------------------------------------------------
+
+	/** Processes one run's report: effects in order, then lets the waits look. */
+	#drain(stop: number): void {
+		const report = this.core.report();
+		const raw = this.core.raw;
+		const waiterHits: number[] = [];
+		for (let at = 0; at < report.length; at += Rec.LANES) {
+			const type = report[at] as number;
+			const id = report[at + 1] as number;
+			if (type === Rec.WAITER) {
+				waiterHits.push(id);
+				continue;
+			}
+			const payload = this.#payloads[id];
+			if (type === Rec.OP_START) {
+				payload?.onStart?.();
+				continue;
+			}
+			this.#payloads[id] = undefined;
+			if (type === Rec.OP_FAULT) {
+				this.setFatal(
+					new DeviceFaultError(
+						`${payload?.name ?? 'an operation'} on ${payload?.lane ?? 'a stream'} faulted at ${report[at + 5]} ns; the device is unusable from now on (sticky, as in CUDA)`,
+					),
+				);
+			}
+			if (payload === undefined) continue;
+			payload.onEnd?.();
+			if (this.#recording !== undefined) {
+				this.#recording.add({
+					kind: payload.kind,
+					name: payload.name,
+					lane: payload.lane,
+					engine: payload.engine,
+					start: report[at + 4] as number,
+					end: report[at + 5] as number,
+					bytes: payload.bytes,
+				});
+			}
+		}
+		if (stop === Stop.FAULT || raw.sim_faulted() === 1) {
+			this.setFatal(new DeviceFaultError('the simulated device faulted'));
+		}
+		this.#waits.onReport(waiterHits);
+	}
+
+	#runHostFunc(fn: () => void): void {
+		this.#inHostFunc = true;
+		try {
+			fn();
+		} catch (error) {
+			this.setFatal(
+				new DeviceFaultError('a host function threw; the device is unusable from now on', {
+					cause: error,
+				}),
+			);
+		} finally {
+			this.#inHostFunc = false;
+		}
+	}
+
+	/** Blocks the host (synchronously) until a fence is reached: pageable copies. */
+	#blockUntil(fence: SimFence): void {
+		const raw = this.core.raw;
+		const waiter = raw.sim_waiter_fence(fence.stream, fence.seq);
+		if (waiter > 0) {
+			const start = this.#host;
+			for (;;) {
+				const stop = raw.sim_run(RunMode.UNTIL_WAITER, 0);
+				this.#drain(stop);
+				if (stop !== Stop.REPORT_FULL && raw.sim_stream_completed(fence.stream) >= fence.seq) break;
+				if (stop === Stop.IDLE || stop === Stop.FAULT) break;
+			}
+			raw.sim_waiter_remove(waiter);
+			this.hostReaches(raw.sim_now(), true);
+			this.hostSpan('pageable copy', start, this.#host);
+		}
+		if (this.#fatal !== undefined) throw this.#fatal;
+	}
+
+	/** Charges a launch call to the host; returns the release time of the work it issues. */
+	#launch(): number {
+		this.#charge(this.profile.launchNs);
+		return this.#host;
+	}
+
+	/** Charges a light call (record, wait, query) to the host; returns its end. */
+	#light(): number {
+		this.#charge(this.profile.lightCallNs);
+		return this.#host;
+	}
+
+	#charge(ns: number): void {
+		this.#host += ns;
+		this.#hostBusy += ns;
+	}
+
+	#span(kind: TimelineKind, name: string, start: number, end: number): void {
+		this.#recording?.add({ kind, name, lane: 'host', start, end });
+	}
+
+	#lane(stream: number): string {
+		return this.#labels.get(stream) ?? `stream ${stream}`;
+	}
+
+	#check(result: number, what: string): number {
+		if (result >= 0) return result;
+		throw this.#error(-result, what);
+	}
+
+	#error(code: number, what: string): Error {
+		switch (code) {
+			case CoreCode.STALE_HANDLE:
+				return new DestroyedError(`${what}: the object was destroyed or belongs to another device`);
+			case CoreCode.DESTROYED:
+				return new DestroyedError(`${what}: the stream was destroyed`);
+			case CoreCode.FULL:
+				return new QueueFullError(
+					`${what}: the core's table is full (about 1 million live entries)`,
+				);
+			default:
+				return new InvalidStateError(`${what}: core error ${code}`);
+		}
+	}
+
+	/** @internal Checks that an object belongs to this device. */
+	own(what: string, object: { device: unknown }): void {
+		if (object.device !== this)
+			throw new ForeignObjectError(`${what}: the object belongs to another device`);
+	}
+}
+
+function asBytes(view: ArrayBufferView): Uint8Array {
+	return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+}

@@ -1,0 +1,60 @@
+import { type Program, type ProgramTimes, timelineKind } from '../device/sim/program.js';
+import { Recording } from './recording.js';
+
+/** The timeline of a program run, as a recording (for Chrome traces of replays). */
+export function programRecording(device: string, program: Program, times: ProgramTimes): Recording {
+	const recording = new Recording(device);
+	const engine: Record<string, string | undefined> = {
+		kernel: 'compute',
+		memset: 'compute',
+		copy_d2d: 'compute',
+		copy_h2d: 'copy H2D',
+		copy_d2h: 'copy D2H',
+	};
+	const rows: { at: number; add: () => void }[] = [];
+	program.streams.forEach((stream, s) => {
+		const t = times.streams[s] as { start: Float64Array; end: Float64Array };
+		stream.ops.forEach((op, i) => {
+			const start = t.start[i] as number;
+			if (start < 0 || op.kind === 'wait' || op.kind === 'marker') return;
+			rows.push({
+				at: start,
+				add: () =>
+					recording.add({
+						kind: timelineKind(op.kind),
+						name: op.name,
+						lane: stream.label,
+						engine: engine[op.kind],
+						start,
+						end: t.end[i] as number,
+						bytes: op.bytes,
+					}),
+			});
+		});
+	});
+	program.lanes.forEach((lane, l) => {
+		const ends = times.stepEnds[l] as Float64Array;
+		let previous = 0;
+		lane.steps.forEach((step, i) => {
+			const end = ends[i] as number;
+			if (step.kind === 'wait' && end > previous) {
+				const start = previous;
+				rows.push({
+					at: start,
+					add: () =>
+						recording.add({
+							kind: 'host_wait',
+							name: step.name ?? 'wait',
+							lane: lane.label,
+							start,
+							end,
+						}),
+				});
+			}
+			if (end >= 0) previous = end;
+		});
+	});
+	rows.sort((a, b) => a.at - b.at);
+	for (const row of rows) row.add();
+	return recording;
+}
