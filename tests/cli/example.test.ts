@@ -6,6 +6,7 @@ test('the README example runs and delivers every step once, in order', () => {
 	const run = spawnSync(process.execPath, ['--import', 'tsx', 'examples/decode-loop.ts'], {
 		encoding: 'utf8',
 		cwd: new URL('../..', import.meta.url).pathname,
+		env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
 	});
 	assert.is(run.status, 0, run.stderr);
 	const lines = run.stdout.trim().split('\n');
