@@ -78,7 +78,8 @@ function checkError(
 	else if (message !== undefined) assert.is((error as Error).message, message);
 }
 
-/** The path of a sample trace. */
+/** The path of a sample trace: in $ASYNC_OUTPUT_TRACES, or ../shared/traces beside the checkout. */
 export function tracePath(name: string): string {
-	return new URL(`../../shared/traces/${name}`, import.meta.url).pathname;
+	const dir = process.env.ASYNC_OUTPUT_TRACES ?? new URL('../../shared/traces', import.meta.url).pathname;
+	return `${dir}/${name}`;
 }
