@@ -80,6 +80,7 @@ function checkError(
 
 /** The path of a sample trace: in $ASYNC_OUTPUT_TRACES, or ../shared/traces beside the checkout. */
 export function tracePath(name: string): string {
-	const dir = process.env.ASYNC_OUTPUT_TRACES ?? new URL('../../shared/traces', import.meta.url).pathname;
+	const dir =
+		process.env.ASYNC_OUTPUT_TRACES ?? new URL('../../shared/traces', import.meta.url).pathname;
 	return `${dir}/${name}`;
 }
