@@ -1,5 +1,5 @@
 import { E_DUPLICATE, E_FULL, E_STALE_HANDLE, OK, STATE_FAILED } from "./codes";
-import { isTerminal, outputIndex, outputs } from "./outputs";
+import { isTerminal, outputIndex, outputReleaseHandle, outputRetain, outputs } from "./outputs";
 import { SlotTable } from "./slot-table";
 
 /**
@@ -39,9 +39,15 @@ export function barrierCreate(count: i32): i32 {
 export function barrierDestroy(handle: i32): i32 {
   const index = slots.resolve(handle);
   if (index < 0) return -E_STALE_HANDLE;
+  releaseMembers(table[index]!);
   table[index] = null;
   slots.free(index);
   return OK;
+}
+
+function releaseMembers(b: Barrier): void {
+  for (let i = 0; i < b.added; i++) outputReleaseHandle(unchecked(b.members[i]));
+  b.added = 0;
 }
 
 /** Adds an output; returns how many were added so far, or E_FULL / E_DUPLICATE / stale. */
@@ -55,6 +61,7 @@ export function barrierAdd(handle: i32, output: i32): i32 {
     if (unchecked(b.members[i]) == output) return -E_DUPLICATE;
   }
   unchecked((b.members[b.added++] = output));
+  outputRetain(o);
   return b.added;
 }
 
@@ -103,7 +110,7 @@ export function barrierGeneration(handle: i32): i32 {
 export function barrierReset(handle: i32): i32 {
   const b = get(handle);
   if (b == null) return -E_STALE_HANDLE;
-  b.added = 0;
+  releaseMembers(b);
   b.generation++;
   return b.generation;
 }

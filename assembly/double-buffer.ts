@@ -1,5 +1,5 @@
 import { E_BUSY, E_FULL, E_INVALID_TRANSITION, E_STALE_HANDLE, OK, SLOT_COMPUTING, SLOT_FREE, SLOT_TRANSFERRING } from "./codes";
-import { isTerminal, outputIndex, outputs } from "./outputs";
+import { isTerminal, outputIndex, outputReleaseHandle, outputRetain, outputs } from "./outputs";
 import { resultInts } from "./results";
 import { SlotTable } from "./slot-table";
 
@@ -30,10 +30,12 @@ class DoubleBuffer {
     const n = this.state.length;
     for (let i = 0; i < n; i++) {
       if (unchecked(this.state[i]) != SLOT_TRANSFERRING) continue;
-      const o = outputIndex(unchecked(this.fence[i]));
+      const fence = unchecked(this.fence[i]);
+      const o = outputIndex(fence);
       if (o >= 0 && !isTerminal(unchecked(outputs.state[o]))) continue;
       unchecked((this.state[i] = SLOT_FREE));
       unchecked((this.fence[i] = 0));
+      outputReleaseHandle(fence);
     }
   }
 }
@@ -59,6 +61,8 @@ export function dbCreate(n: i32): i32 {
 export function dbDestroy(handle: i32): i32 {
   const index = slots.resolve(handle);
   if (index < 0) return -E_STALE_HANDLE;
+  const d = table[index]!;
+  for (let i = 0; i < d.fence.length; i++) outputReleaseHandle(d.fence[i]);
   table[index] = null;
   slots.free(index);
   return OK;
@@ -79,6 +83,7 @@ export function dbTransfer(handle: i32, output: i32): i32 {
   if (d.state[d.current] != SLOT_COMPUTING) return -E_INVALID_TRANSITION;
   d.state[d.current] = SLOT_TRANSFERRING;
   d.fence[d.current] = output;
+  outputRetain(o);
   return d.current;
 }
 

@@ -1,5 +1,5 @@
 import { E_ALREADY_SUBMITTED, E_FULL, E_STALE_HANDLE, OK, STATE_CANCELLED, STATE_COMPLETED, STATE_FAILED } from "./codes";
-import { isTerminal, outputIndex, outputs } from "./outputs";
+import { isTerminal, outputIndex, outputRelease, outputRetain, outputs } from "./outputs";
 import { resultFloats, resultInts } from "./results";
 import { RingQueue } from "./ring-queue";
 import { SlotTable } from "./slot-table";
@@ -66,7 +66,9 @@ export function handlerDestroy(handle: i32): i32 {
 function release(queue: RingQueue, n: i32): void {
   for (let i = 0; i < n; i++) {
     const o = outputIndex(queue.at(i));
-    if (o >= 0) unchecked((outputs.owner[o] = 0));
+    if (o < 0) continue;
+    unchecked((outputs.owner[o] = 0));
+    outputRelease(o);
   }
 }
 
@@ -86,6 +88,7 @@ export function handlerSubmit(handle: i32, output: i32): i32 {
   }
   h.pending.push(output);
   outputs.owner[o] = handle;
+  outputRetain(o);
   h.submitted++;
   if (h.pending.length > h.peakPending) h.peakPending = h.pending.length;
   return 1;

@@ -73,6 +73,11 @@ export function output_fail_any(handle: i32, nowNs: f64): i32 {
   return o < 0 ? o : out.outputFailAny(o, nowNs);
 }
 
+/** Fails every output that has not finished (a sticky fault); returns how many. */
+export function output_fail_all(nowNs: f64): i32 {
+  return out.outputFailAll(nowNs);
+}
+
 export function output_deliver(handle: i32): i32 {
   const o = out.outputIndex(handle);
   return o < 0 ? o : out.outputDeliver(o);
@@ -98,11 +103,17 @@ export function output_owner(handle: i32): i32 {
   return o < 0 ? o : out.outputs.owner[o];
 }
 
-export function output_free(handle: i32): i32 {
+/** The host lets go of an output; its row is freed once no handler, barrier or slot holds it. */
+export function output_release(handle: i32): i32 {
   const o = out.outputIndex(handle);
   if (o < 0) return o;
-  out.outputFree(o);
+  out.outputRelease(o);
   return codes.OK;
+}
+
+/** Live output rows. */
+export function output_live(): i32 {
+  return out.outputLive();
 }
 
 /** Live outputs in a state. */

@@ -52,6 +52,8 @@ class OutputTable {
   state: Uint8Array = new Uint8Array(64);
   flags: Uint8Array = new Uint8Array(64);
   owner: Int32Array = new Int32Array(64);
+  /** Holders of the row: the host object, a handler, barriers, a double-buffer slot. */
+  refs: Int32Array = new Int32Array(64);
   startNs: Float64Array = new Float64Array(64);
   endNs: Float64Array = new Float64Array(64);
   /** Outputs in each state, indexed by state. */
@@ -64,6 +66,7 @@ class OutputTable {
     this.state[index] = STATE_PENDING;
     this.flags[index] = 0;
     this.owner[index] = 0;
+    this.refs[index] = 1;
     this.startNs[index] = -1;
     this.endNs[index] = -1;
     this.counts[STATE_PENDING]++;
@@ -74,6 +77,7 @@ class OutputTable {
     this.state = growU8(this.state, capacity);
     this.flags = growU8(this.flags, capacity);
     this.owner = growI32(this.owner, capacity);
+    this.refs = growI32(this.refs, capacity);
     this.startNs = growF64(this.startNs, capacity);
     this.endNs = growF64(this.endNs, capacity);
   }
@@ -111,6 +115,18 @@ export function outputFailAny(index: i32, nowNs: f64): i32 {
   return outputMove(index, STATE_FAILED, nowNs);
 }
 
+/** Fails every live output that has not finished (a sticky device fault); returns how many. */
+export function outputFailAll(nowNs: f64): i32 {
+  let n = 0;
+  const used = outputs.slots.used;
+  for (let i = 0; i < used; i++) {
+    if (outputs.slots.live[i] == 0 || isTerminal(outputs.state[i])) continue;
+    outputFailAny(i, nowNs);
+    n++;
+  }
+  return n;
+}
+
 /** Marks a terminal output as delivered; a second delivery is rejected. */
 export function outputDeliver(index: i32): i32 {
   if (!isTerminal(outputs.state[index])) return -E_NOT_FINISHED;
@@ -125,9 +141,32 @@ export function outputDelivered(index: i32): bool {
 }
 
 /** Frees an output's row; its handle goes stale. */
-export function outputFree(index: i32): void {
+function outputFree(index: i32): void {
   outputs.counts[outputs.state[index]]--;
   outputs.slots.free(index);
+}
+
+/** A new holder of the row (a handler, a barrier, a double-buffer slot). */
+export function outputRetain(index: i32): void {
+  outputs.refs[index]++;
+}
+
+/** A holder lets go; the row is freed, and its handle goes stale, when none is left. */
+export function outputRelease(index: i32): void {
+  const refs = outputs.refs[index] - 1;
+  outputs.refs[index] = refs;
+  if (refs == 0) outputFree(index);
+}
+
+/** Releases by handle; a stale handle is ignored (its row is already gone). */
+export function outputReleaseHandle(handle: i32): void {
+  const index = outputs.slots.resolve(handle);
+  if (index >= 0) outputRelease(index);
+}
+
+/** Live output rows (for leak checks). */
+export function outputLive(): i32 {
+  return outputs.slots.liveCount;
 }
 
 /** The slot of a live output handle, or -E_STALE_HANDLE. */

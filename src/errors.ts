@@ -129,8 +129,12 @@ export class TimingDisabledError extends AsyncOutputError {
 }
 
 export class DeviceFaultError extends AsyncOutputError {
-	constructor(message: string, options?: { cause?: unknown }) {
+	/** The CUDA error it stands for, e.g. 'CUDA_ERROR_ILLEGAL_ADDRESS'. */
+	readonly cudaError: string;
+
+	constructor(message: string, options?: { cause?: unknown; cudaError?: string }) {
 		super('ERR_DEVICE_FAULT', message, options);
+		this.cudaError = options?.cudaError ?? 'CUDA_ERROR_LAUNCH_FAILED';
 	}
 }
 

@@ -1,5 +1,5 @@
 import { checkCore } from '../core/check.js';
-import { type AsyncState, STATES, State } from '../core/codes.js';
+import { type AsyncState, CoreCode, STATES, State } from '../core/codes.js';
 import type { Device, Fence } from '../device/device.js';
 import {
 	CancelledError,
@@ -17,10 +17,19 @@ export interface AsyncOutputOptions {
 	label?: string;
 }
 
-// Frees an output's row in the core once its JavaScript object is collected.
+// Lets go of an output's row in the core once its JavaScript object is collected without its
+// result having been taken (get() lets go at once). The row itself is freed when no handler,
+// barrier or double-buffer slot holds it either.
 const rows = new FinalizationRegistry<{ device: Device; handle: number }>(({ device, handle }) => {
-	if (!device.destroyed) device.core.raw.output_free(handle);
+	if (!device.destroyed) device.core.raw.output_release(handle);
 });
+
+/** What an output keeps once it has let go of its row: it can no longer change. */
+interface Final {
+	state: number;
+	startNs: number;
+	endNs: number;
+}
 
 let counter = 0;
 
@@ -44,6 +53,9 @@ export class AsyncOutput<T = unknown> {
 	fence: Fence | undefined;
 	#value: T | undefined;
 	#error: unknown;
+	#final: Final | undefined;
+	/** What the device work bound to this output is, for error messages. */
+	#work = '';
 
 	constructor(device: Device, options?: AsyncOutputOptions) {
 		const opts = expectOptions('options', options);
@@ -51,7 +63,7 @@ export class AsyncOutput<T = unknown> {
 		this.device = device;
 		this.label = opts.label ?? `output ${++counter}`;
 		this.handle = checkCore(device.core.raw.output_create(), 'new AsyncOutput()');
-		rows.register(this, { device, handle: this.handle });
+		rows.register(this, { device, handle: this.handle }, this);
 	}
 
 	/** The current state (the device is first brought up to the host's time). */
@@ -70,15 +82,16 @@ export class AsyncOutput<T = unknown> {
 	get elapsedMs(): number | undefined {
 		this.#refresh();
 		const raw = this.device.core.raw;
-		const start = raw.output_start_ns(this.handle);
-		const end = raw.output_end_ns(this.handle);
+		const start = this.#final?.startNs ?? raw.output_start_ns(this.handle);
+		const end = this.#final?.endNs ?? raw.output_end_ns(this.handle);
 		if (start < 0 || end < 0) return undefined;
 		return (end - start) / 1e6;
 	}
 
-	/** The error of a failed output (the device's fault if the device failed). */
+	/** The error of a failed output (the device's sticky fault if that is what failed it). */
 	get error(): unknown {
 		this.#refresh();
+		if (this.#error === undefined && this.#stateNumber() === State.FAILED) return this.device.fatal;
 		return this.#error;
 	}
 
@@ -112,6 +125,7 @@ export class AsyncOutput<T = unknown> {
 		const opts = expectWaitOptions('options', options);
 		this.#assertAlive('AsyncOutput.wait()');
 		await this.#waitTerminal(opts);
+		this.#throwIfFaulted(this.#stateNumber());
 		return this.state;
 	}
 
@@ -124,11 +138,16 @@ export class AsyncOutput<T = unknown> {
 		this.#assertAlive('AsyncOutput.get()');
 		await this.#waitTerminal(opts);
 		const state = this.#stateNumber();
+		this.#throwIfFaulted(state);
+		if (this.#final !== undefined) {
+			checkCore(-CoreCode.ALREADY_DELIVERED, 'AsyncOutput.get()', `'${this.label}'`);
+		}
 		checkCore(
 			this.device.core.raw.output_deliver(this.handle),
 			'AsyncOutput.get()',
 			`'${this.label}'`,
 		);
+		this.#letGo(state);
 		if (state === State.FAILED) {
 			throw new OutputFailedError(`AsyncOutput.get(): '${this.label}' failed`, this.#error);
 		}
@@ -139,10 +158,19 @@ export class AsyncOutput<T = unknown> {
 		return value;
 	}
 
-	/** @internal Binds the output to device work: it completes, with `value`, when the fence does. */
-	bind(fence: Fence, value: T): void {
+	/**
+	 * @internal Binds the output to device work (described by `work`): it completes, with
+	 * `value`, when the fence does.
+	 */
+	bind(fence: Fence, value: T, work: string): void {
 		this.fence = fence;
 		this.#value = value;
+		this.#work = work;
+	}
+
+	/** @internal Whether the output let go of its core row (its result was taken). */
+	get released(): boolean {
+		return this.#final !== undefined;
 	}
 
 	/** @internal Completes at once with a value (work that finished during the call). */
@@ -156,17 +184,18 @@ export class AsyncOutput<T = unknown> {
 		return this.#stateNumber();
 	}
 
-	/** @internal Describes the output for timeouts. */
+	/** @internal Describes the output and what it waits for, for timeouts. */
 	describe(): string {
-		const where = this.fence === undefined ? 'marked by hand' : 'bound to device work';
-		return `'${this.label}' (${STATES[this.#stateNumber()]}, ${where})`;
+		const state = STATES[this.#stateNumber()];
+		const where = this.fence === undefined ? 'marked by hand' : `waiting for ${this.#work}`;
+		return `'${this.label}' (${state}, ${where})`;
 	}
 
 	#waitTerminal(options: WaitOptions): Promise<void> {
 		const device = this.device;
 		return device.waitUntil(
 			{
-				check: () => this.#stateNumber() >= State.COMPLETED || device.fatal !== undefined,
+				check: () => this.#stateNumber() >= State.COMPLETED,
 				fences: this.fence === undefined ? [] : [this.fence],
 				describe: () => `output ${this.describe()}`,
 				blocking: true,
@@ -176,27 +205,49 @@ export class AsyncOutput<T = unknown> {
 	}
 
 	#stateNumber(): number {
-		const raw = this.device.core.raw;
+		if (this.#final !== undefined) return this.#final.state;
+		return checkCore(
+			this.device.core.raw.output_state(this.handle),
+			'AsyncOutput',
+			`'${this.label}'`,
+		);
+	}
+
+	/** Throws the device's sticky fault when that is what failed this output. */
+	#throwIfFaulted(state: number): void {
 		const fatal = this.device.fatal;
-		let state = raw.output_state(this.handle);
-		if (fatal !== undefined && state >= 0 && state < State.COMPLETED) {
-			// A sticky device fault fails every output that had not finished.
-			raw.output_fail_any(this.handle, this.device.now());
-			this.#error = fatal;
-			state = State.FAILED;
-		}
-		return checkCore(state, 'AsyncOutput', `'${this.label}'`);
+		if (state === State.FAILED && this.#error === undefined && fatal !== undefined) throw fatal;
+	}
+
+	#letGo(state: number): void {
+		const raw = this.device.core.raw;
+		this.#final = {
+			state,
+			startNs: raw.output_start_ns(this.handle),
+			endNs: raw.output_end_ns(this.handle),
+		};
+		raw.output_release(this.handle);
+		rows.unregister(this);
 	}
 
 	#move(to: number, what: string): void {
 		this.#assertAlive(what);
 		const from = this.#stateNumber();
+		if (this.#final !== undefined) {
+			checkCore(
+				-CoreCode.INVALID_TRANSITION,
+				what,
+				`'${this.label}' is ${STATES[from]}, cannot become ${STATES[to]}`,
+			);
+		}
 		const result = this.device.core.raw.output_move(this.handle, to, this.device.now());
 		checkCore(result, what, `'${this.label}' is ${STATES[from]}, cannot become ${STATES[to]}`);
 	}
 
 	#refresh(): void {
-		if (!this.device.destroyed && this.fence !== undefined) this.device.refresh();
+		if (this.#final === undefined && !this.device.destroyed && this.fence !== undefined) {
+			this.device.refresh();
+		}
 	}
 
 	#assertAlive(what: string): void {

@@ -1,7 +1,12 @@
 import { checkCore } from '../core/check.js';
 
 import type { Device } from '../device/device.js';
-import { DestroyedError, InvalidArgumentError, OutputFailedError } from '../errors.js';
+import {
+	DestroyedError,
+	InvalidArgumentError,
+	InvalidStateError,
+	OutputFailedError,
+} from '../errors.js';
 import {
 	expectInstance,
 	expectInteger,
@@ -51,6 +56,9 @@ export class AsyncBarrier {
 		this.#usable('AsyncBarrier.add()');
 		expectInstance('output', output, AsyncOutput, 'an AsyncOutput');
 		AsyncOutput.own('AsyncBarrier.add()', output, this.device);
+		if (output.released) {
+			throw new InvalidStateError(`AsyncBarrier.add(): '${output.label}' was already delivered`);
+		}
 		checkCore(
 			this.device.core.raw.barrier_add(this.handle, output.handle),
 			'AsyncBarrier.add()',
@@ -92,12 +100,12 @@ export class AsyncBarrier {
 		for (;;) {
 			this.#usable('AsyncBarrier.wait()');
 			this.device.refresh();
-			if (done() || this.device.fatal !== undefined) break;
+			if (done()) break;
 			// Wait for the members known now; an add() wakes the wait so the new member counts.
 			const known = this.#members.length;
 			await this.device.waitUntil(
 				{
-					check: () => done() || this.#members.length !== known || this.device.fatal !== undefined,
+					check: () => done() || this.#members.length !== known,
 					fences: this.#members.flatMap((o) => (o.fence === undefined ? [] : [o.fence])),
 					describe: () =>
 						`barrier: ${raw.barrier_arrived(this.handle)} of ${this.count} outputs arrived (${this.#members.length} added)`,

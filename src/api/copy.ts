@@ -48,7 +48,12 @@ export function asyncCopyToHost<D extends Dtype>(
 	output.markStarted();
 	device.copyToHost(stream.handle, src, into, 0);
 	if (into instanceof PinnedArray) {
-		output.bind(device.bindOutput(stream.handle, output.handle), into.data as TypedArrayOf<D>);
+		const work = `the copy of ${src.byteLength} B to the host on stream '${stream.name}'`;
+		output.bind(
+			device.bindOutput(stream.handle, output.handle),
+			into.data as TypedArrayOf<D>,
+			work,
+		);
 	} else {
 		output.resolveNow(into as TypedArrayOf<D>);
 	}
@@ -93,9 +98,11 @@ export function asyncCopyBatch(
 	output.markStarted();
 	for (const [i, source] of sources.entries())
 		device.copyToHost(stream.handle, source, targets[i] as PinnedArray, 0);
+	const bytes = sources.reduce((sum, s) => sum + s.byteLength, 0);
 	output.bind(
 		device.bindOutput(stream.handle, output.handle),
 		targets.map((t) => t.data as AnyTypedArray),
+		`the ${sources.length} copies (${bytes} B) to the host on stream '${stream.name}'`,
 	);
 	return output;
 }

@@ -144,7 +144,7 @@ export class DoubleBuffer<D extends Dtype = Dtype> {
 			const output = this.#outputs[next] as AsyncOutput<TypedArrayOf<D>>;
 			await this.device.waitUntil(
 				{
-					check: () => output.stateNumber() >= State.COMPLETED || this.device.fatal !== undefined,
+					check: () => output.stateNumber() >= State.COMPLETED,
 					fences: output.fence === undefined ? [] : [output.fence],
 					describe: () =>
 						`double buffer slot ${next} to finish its transfer (${output.describe()})`,
@@ -152,7 +152,6 @@ export class DoubleBuffer<D extends Dtype = Dtype> {
 				},
 				opts,
 			);
-			if (this.device.fatal !== undefined) throw this.device.fatal;
 		}
 	}
 

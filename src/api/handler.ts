@@ -74,6 +74,11 @@ export class AsyncOutputHandler<T = unknown> implements AsyncIterable<AsyncOutpu
 		this.#usable('AsyncOutputHandler.submit()');
 		expectInstance('output', output, AsyncOutput, 'an AsyncOutput');
 		AsyncOutput.own('AsyncOutputHandler.submit()', output, this.device);
+		if (output.released) {
+			throw new InvalidStateError(
+				`AsyncOutputHandler.submit(): '${output.label}' was already delivered and cannot be submitted`,
+			);
+		}
 		const result = checkCore(
 			this.device.core.raw.handler_submit(this.handle, output.handle),
 			'AsyncOutputHandler.submit()',
@@ -215,9 +220,7 @@ export class AsyncOutputHandler<T = unknown> implements AsyncIterable<AsyncOutpu
 		const done = (o: AsyncOutput<T>) => o.stateNumber() >= State.COMPLETED;
 		return this.device.waitUntil(
 			{
-				check: () =>
-					this.device.fatal !== undefined ||
-					(mode === 'one' ? outputs.some(done) : outputs.every(done)),
+				check: () => (mode === 'one' ? outputs.some(done) : outputs.every(done)),
 				fences,
 				describe: () => {
 					const finished = outputs.filter(done).length;

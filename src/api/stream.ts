@@ -3,6 +3,7 @@ import { DeviceArray, PinnedArray } from '../device/memory.js';
 import { dtypeOf } from '../dtype.js';
 import { ForeignObjectError, InvalidArgumentError } from '../errors.js';
 import {
+	expectBoolean,
 	expectFraction,
 	expectFunction,
 	expectInstance,
@@ -125,7 +126,9 @@ export class Stream {
 	launchKernel(spec: KernelSpec): void {
 		this.#usable('Stream.launchKernel()');
 		const opts = expectOptions('spec', spec);
-		expectNumber('spec.durationNs', opts.durationNs, 0);
+		if (opts.durationNs !== Number.POSITIVE_INFINITY)
+			expectNumber('spec.durationNs', opts.durationNs, 0);
+		expectBoolean('spec.fault', opts.fault, false);
 		if (opts.occupancy !== undefined) expectFraction('spec.occupancy', opts.occupancy);
 		if (opts.fill !== undefined) {
 			const fill = expectOptions('spec.fill', opts.fill);

@@ -20,12 +20,14 @@ export interface CoreExports {
 	output_state(h: number): number;
 	output_move(h: number, to: number, nowNs: number): number;
 	output_fail_any(h: number, nowNs: number): number;
+	output_fail_all(nowNs: number): number;
 	output_deliver(h: number): number;
 	output_delivered(h: number): number;
 	output_start_ns(h: number): number;
 	output_end_ns(h: number): number;
 	output_owner(h: number): number;
-	output_free(h: number): number;
+	output_release(h: number): number;
+	output_live(): number;
 	output_count(state: number): number;
 	output_legal(from: number, to: number): number;
 

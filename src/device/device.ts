@@ -21,12 +21,17 @@ export type Fence = object;
 export interface KernelSpec {
 	/** A name for timelines. */
 	name?: string;
-	/** How long the kernel runs, in nanoseconds. */
+	/** How long the kernel runs, in nanoseconds; Infinity for one that never ends (to test timeouts). */
 	durationNs: number;
 	/** The share of the GPU it occupies, in (0, 1] (default 1: kernels then run one at a time). */
 	occupancy?: number;
 	/** Writes `value + i * step` into every element of `target` when the kernel ends. */
 	fill?: { target: DeviceArray; value: number; step?: number };
+	/**
+	 * Makes the kernel fault when it ends (an illegal address): a sticky error, after which
+	 * every call on the device fails with the same error.
+	 */
+	fault?: boolean;
 }
 
 /** Counters of a device's work so far. */

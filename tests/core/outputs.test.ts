@@ -107,7 +107,7 @@ const handles = suite('handles and generations');
 handles('rejects a freed handle even after its slot is reused', async () => {
 	const { raw } = await core();
 	const first = raw.output_create();
-	assert.is(raw.output_free(first), 0);
+	assert.is(raw.output_release(first), 0);
 	const second = raw.output_create();
 	assert.is(second & 0xfffff, first & 0xfffff, 'the slot is reused');
 	assert.is.not(second, first, 'with a new generation');
@@ -137,13 +137,13 @@ handles('grows past its first capacity and frees back to a flat table', async ()
 	const list: number[] = [];
 	for (let i = 0; i < 5000; i++) list.push(raw.output_create());
 	assert.is(new Set(list).size, 5000);
-	for (const h of list) raw.output_free(h);
+	for (const h of list) raw.output_release(h);
 	assert.is(raw.output_count(State.PENDING), 0);
 	const bytes = raw.memory.buffer.byteLength;
 	for (let round = 0; round < 20; round++) {
 		const again: number[] = [];
 		for (let i = 0; i < 5000; i++) again.push(raw.output_create());
-		for (const h of again) raw.output_free(h);
+		for (const h of again) raw.output_release(h);
 	}
 	assert.is(raw.memory.buffer.byteLength, bytes, 'no growth once slots are recycled');
 });

@@ -22,7 +22,14 @@ import {
 	TimingDisabledError,
 } from '../../errors.js';
 import { Recording, type TimelineKind } from '../../trace/recording.js';
-import { expectNumber, expectWaitOptions, type WaitOptions } from '../../validate.js';
+import {
+	expectInteger,
+	expectNumber,
+	expectOneOf,
+	expectOptions,
+	expectWaitOptions,
+	type WaitOptions,
+} from '../../validate.js';
 import type { Device, DeviceKind, DeviceStats, Fence, KernelSpec, WaitSpec } from '../device.js';
 import { DeviceArray, PinnedArray } from '../memory.js';
 import { copyNs, type DeviceProfile, resolveProfile } from '../profile.js';
@@ -82,6 +89,11 @@ export class SimDevice implements Device {
 	#destroyed = false;
 	#inHostFunc = false;
 	readonly #waits: Waits;
+	/** Injected faults: how many ops of each kind to let through before the one that faults. */
+	#faults: { kernel: number | undefined; copy: number | undefined } = {
+		kernel: undefined,
+		copy: undefined,
+	};
 
 	private constructor(core: Core, profile: DeviceProfile) {
 		this.core = core;
@@ -155,6 +167,30 @@ export class SimDevice implements Device {
 				`${what}: a host function must not call the device (CUDA forbids it: it would deadlock)`,
 			);
 		}
+	}
+
+	/**
+	 * Injects a fault: the next kernel or copy (after `skip` others of that kind) faults when it
+	 * ends, as an illegal address would on a GPU. The fault is sticky: from then on every call
+	 * on the device, and every pending wait, fails with the same DeviceFaultError.
+	 */
+	injectFault(options: { on: 'kernel' | 'copy'; skip?: number }): void {
+		this.assertUsable('injectFault');
+		const opts = expectOptions('options', options);
+		const on = expectOneOf('options.on', opts.on, ['kernel', 'copy'] as const);
+		this.#faults[on] = expectInteger('options.skip', opts.skip ?? 0, 0);
+	}
+
+	/** Whether the op being issued is the one an injected fault targets. */
+	#takeFault(kind: 'kernel' | 'copy'): boolean {
+		const left = this.#faults[kind];
+		if (left === undefined) return false;
+		if (left > 0) {
+			this.#faults[kind] = left - 1;
+			return false;
+		}
+		this.#faults[kind] = undefined;
+		return true;
 	}
 
 	// Memory ------------------------------------------------------------------------------------
@@ -297,11 +333,21 @@ export class SimDevice implements Device {
 
 	launchKernel(stream: number, spec: KernelSpec): void {
 		this.assertUsable('launchKernel');
-		const duration = Math.round(spec.durationNs);
+		// A kernel that never ends has no duration: -1 tells the core so.
+		const duration = Number.isFinite(spec.durationNs) ? Math.round(spec.durationNs) : -1;
 		const units = Math.max(1, Math.round((spec.occupancy ?? 1) * COMPUTE_UNITS));
-		const release = this.#launch();
+		const release = this.#launch() + this.profile.submitNs;
+		const flags = spec.fault === true || this.#takeFault('kernel') ? OpFlag.FAULT : 0;
 		const op = this.#check(
-			this.core.raw.sim_enqueue(stream, OpKind.KERNEL, Engine.COMPUTE, duration, units, release, 0),
+			this.core.raw.sim_enqueue(
+				stream,
+				OpKind.KERNEL,
+				Engine.COMPUTE,
+				duration,
+				units,
+				release,
+				flags,
+			),
 			'launchKernel',
 		);
 		const fill = spec.fill;
@@ -332,7 +378,8 @@ export class SimDevice implements Device {
 		const pinned = dst instanceof PinnedArray;
 		const bytes = src.byteLength;
 		const gbps = pinned ? this.profile.d2hPinnedGBps : this.profile.d2hPageableGBps;
-		const release = this.#launch();
+		const release = this.#launch() + this.profile.copySubmitNs;
+		const flags = this.#takeFault('copy') ? OpFlag.FAULT : 0;
 		const op = this.#check(
 			this.core.raw.sim_enqueue(
 				stream,
@@ -341,7 +388,7 @@ export class SimDevice implements Device {
 				copyNs(this.profile, bytes, gbps),
 				0,
 				release,
-				0,
+				flags,
 			),
 			'copyToHost',
 		);
@@ -367,9 +414,10 @@ export class SimDevice implements Device {
 	copyToDevice(stream: number, dst: DeviceArray, src: PinnedArray | ArrayBufferView): void {
 		this.assertUsable('copyToDevice');
 		const pinned = src instanceof PinnedArray;
-		const bytes = pinned ? src.byteLength : src.byteLength;
+		const bytes = src.byteLength;
 		const gbps = pinned ? this.profile.h2dPinnedGBps : this.profile.h2dPageableGBps;
-		const release = this.#launch();
+		const release = this.#launch() + this.profile.copySubmitNs;
+		const flags = this.#takeFault('copy') ? OpFlag.FAULT : 0;
 		const op = this.#check(
 			this.core.raw.sim_enqueue(
 				stream,
@@ -378,7 +426,7 @@ export class SimDevice implements Device {
 				copyNs(this.profile, bytes, gbps),
 				0,
 				release,
-				0,
+				flags,
 			),
 			'copyToDevice',
 		);
@@ -403,7 +451,7 @@ export class SimDevice implements Device {
 
 	memset(stream: number, target: DeviceArray, byte: number): void {
 		this.assertUsable('memset');
-		const release = this.#launch();
+		const release = this.#launch() + this.profile.copySubmitNs;
 		const duration = copyNs(this.profile, target.byteLength, this.profile.memoryGBps);
 		const op = this.#check(
 			this.core.raw.sim_enqueue(
@@ -429,7 +477,7 @@ export class SimDevice implements Device {
 
 	launchHostFunc(stream: number, fn: () => void): void {
 		this.assertUsable('launchHostFunc');
-		const release = this.#launch();
+		const release = this.#launch() + this.profile.submitNs;
 		const op = this.#check(
 			this.core.raw.sim_enqueue(
 				stream,
@@ -536,9 +584,15 @@ export class SimDevice implements Device {
 		if (end > start) this.#span('host_wait', name, start, end);
 	}
 
-	/** @internal Turns a sticky fault into the device's fatal state. */
+	/**
+	 * @internal Turns a sticky fault into the device's fatal state: every output that has not
+	 * finished fails with it, and every pending wait rejects with it.
+	 */
 	setFatal(error: Error): void {
-		this.#fatal ??= error;
+		if (this.#fatal !== undefined) return;
+		this.#fatal = error;
+		this.core.raw.output_fail_all(this.#host);
+		this.#waits.rejectAll(error);
 	}
 
 	// Private ---------------------------------------------------------------------------------------
@@ -562,9 +616,14 @@ export class SimDevice implements Device {
 			}
 			this.#payloads[id] = undefined;
 			if (type === Rec.OP_FAULT) {
+				const what =
+					payload?.kind === 'kernel'
+						? `kernel '${payload.name}'`
+						: (payload?.name ?? 'an operation');
 				this.setFatal(
 					new DeviceFaultError(
-						`${payload?.name ?? 'an operation'} on ${payload?.lane ?? 'a stream'} faulted at ${report[at + 5]} ns; the device is unusable from now on (sticky, as in CUDA)`,
+						`${what} on ${payload?.lane ?? 'a stream'} hit an illegal address at ${report[at + 5]} ns (CUDA_ERROR_ILLEGAL_ADDRESS); the error is sticky: every later call on this device fails with it`,
+						{ cudaError: 'CUDA_ERROR_ILLEGAL_ADDRESS' },
 					),
 				);
 			}
@@ -582,10 +641,7 @@ export class SimDevice implements Device {
 				});
 			}
 		}
-		if (stop === Stop.FAULT || raw.sim_faulted() === 1) {
-			this.setFatal(new DeviceFaultError('the simulated device faulted'));
-		}
-		this.#waits.onReport(waiterHits);
+		if (this.#fatal === undefined) this.#waits.onReport(waiterHits);
 	}
 
 	#runHostFunc(fn: () => void): void {

@@ -61,6 +61,7 @@ export class Waits {
 		const device = this.#device;
 		device.sync();
 		if (spec.check()) return Promise.resolve();
+		if (device.fatal !== undefined) return Promise.reject(device.fatal);
 		if (options.signal?.aborted) return Promise.reject(options.signal.reason);
 
 		const { promise, resolve, reject } = withResolvers();
