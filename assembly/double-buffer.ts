@@ -1,5 +1,5 @@
 import { E_BUSY, E_FULL, E_INVALID_TRANSITION, E_STALE_HANDLE, OK, SLOT_COMPUTING, SLOT_FREE, SLOT_TRANSFERRING } from "./codes";
-import { isTerminal, outputIndex, outputReleaseHandle, outputRetain, outputs } from "./outputs";
+import { outputIndex, outputReleaseHandle, outputRetain, outputSettled } from "./outputs";
 import { resultInts } from "./results";
 import { SlotTable } from "./slot-table";
 
@@ -32,7 +32,8 @@ class DoubleBuffer {
       if (unchecked(this.state[i]) != SLOT_TRANSFERRING) continue;
       const fence = unchecked(this.fence[i]);
       const o = outputIndex(fence);
-      if (o >= 0 && !isTerminal(unchecked(outputs.state[o]))) continue;
+      // A cancelled transfer still holds its slot until the copy itself is done.
+      if (o >= 0 && !outputSettled(o)) continue;
       unchecked((this.state[i] = SLOT_FREE));
       unchecked((this.fence[i] = 0));
       outputReleaseHandle(fence);

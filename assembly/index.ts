@@ -78,6 +78,22 @@ export function output_fail_all(nowNs: f64): i32 {
   return out.outputFailAll(nowNs);
 }
 
+/** Device work is bound to an output (CUDA device: an event the host polls). */
+export function output_bind_work(handle: i32): i32 {
+  const o = out.outputIndex(handle);
+  if (o < 0) return o;
+  out.outputBindWork(o);
+  return codes.OK;
+}
+
+/** The device work bound to an output is done. */
+export function output_work_done(handle: i32): i32 {
+  const o = out.outputIndex(handle);
+  if (o < 0) return o;
+  out.outputWorkDone(o);
+  return codes.OK;
+}
+
 export function output_deliver(handle: i32): i32 {
   const o = out.outputIndex(handle);
   return o < 0 ? o : out.outputDeliver(o);
@@ -438,6 +454,10 @@ export function sim_queued_ops(): i32 {
 
 export function sim_completed_ops(): f64 {
   return dev.completedOps;
+}
+
+export function sim_fault(): void {
+  sched.fault();
 }
 
 export function sim_faulted(): i32 {

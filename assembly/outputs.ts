@@ -46,6 +46,8 @@ export function isLegal(from: i32, to: i32): bool {
 }
 
 const FLAG_DELIVERED: u8 = 1;
+/** Device work bound to the output is still in flight (its memory is not free yet). */
+const FLAG_WORK: u8 = 2;
 
 class OutputTable {
   slots: SlotTable = new SlotTable(64);
@@ -133,6 +135,21 @@ export function outputDeliver(index: i32): i32 {
   if ((outputs.flags[index] & FLAG_DELIVERED) != 0) return -E_ALREADY_DELIVERED;
   outputs.flags[index] |= FLAG_DELIVERED;
   return OK;
+}
+
+/** Marks device work bound to an output as in flight. */
+export function outputBindWork(index: i32): void {
+  outputs.flags[index] |= FLAG_WORK;
+}
+
+/** Marks the bound device work as done (whatever the output's state by then). */
+export function outputWorkDone(index: i32): void {
+  outputs.flags[index] &= ~FLAG_WORK;
+}
+
+/** Whether an output is terminal and no device work bound to it is in flight. */
+export function outputSettled(index: i32): bool {
+  return isTerminal(outputs.state[index]) && (outputs.flags[index] & FLAG_WORK) == 0;
 }
 
 /** Whether an output's result was delivered. */

@@ -1,6 +1,7 @@
 import { E_DESTROYED, E_FULL, E_INVALID_ARGUMENT, E_NOT_READY, E_NOT_RECORDED, E_STALE_HANDLE, E_TIMING_DISABLED, OK } from "../codes";
 import { RingQueue } from "../ring-queue";
 import { resultFloats } from "../results";
+import { outputBindWork, outputIndex } from "../outputs";
 import { ENGINE_LANE, ENGINE_NONE, NEVER, OP_LAUNCH, OP_MARKER, OP_WAIT } from "./constants";
 import { fenceDone, freeStream } from "./run";
 import { WAIT_FENCE, WAIT_TIME, dev } from "./tables";
@@ -13,8 +14,11 @@ import { WAIT_FENCE, WAIT_TIME, dev } from "./tables";
  * for a LAUNCH op on a host lane to release it (program replay).
  */
 
+/** The largest time the boundary carries exactly (2^53 ns, some 104 days). */
+const MAX_TIME: f64 = 9007199254740992.0;
+
 function toTime(t: f64): i64 {
-  return t < 0 ? NEVER : <i64>t;
+  return t < 0 || t > MAX_TIME ? NEVER : <i64>t;
 }
 
 /** Creates a stream of `kind` (device or host lane) with a priority (lower runs first). */
@@ -80,7 +84,9 @@ export function enqueue(
 ): i32 {
   const s = usable(handle);
   if (s < 0) return s;
-  if (duration < 0 && duration != -1) return -E_INVALID_ARGUMENT;
+  if ((duration < 0 && duration != -1) || duration > MAX_TIME || isNaN(duration)) {
+    return -E_INVALID_ARGUMENT;
+  }
   const ops = dev.ops;
   const op = ops.slots.alloc();
   if (op < 0) return -E_FULL;
@@ -112,11 +118,19 @@ export function opSeq(op: i32): f64 {
   return <f64>dev.ops.seq[op];
 }
 
-/** Completes output `output` when op `op` completes. */
+/** Completes output `output` when op `op` completes; until then its bound work is in flight. */
 export function opSignal(op: i32, output: i32): i32 {
   if (op < 0 || op >= dev.ops.slots.used || dev.ops.slots.live[op] == 0) return -E_STALE_HANDLE;
+  const o = outputIndex(output);
+  if (o < 0) return o;
   dev.ops.signal[op] = output;
+  outputBindWork(o);
   return OK;
+}
+
+/** Breaks the device for good (a sticky fault raised by the host, such as a host function that threw). */
+export function fault(): void {
+  dev.faulted = true;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { STATE_COMPLETED, STATE_IN_PROGRESS } from "../codes";
-import { outputIndex, outputMove, outputs } from "../outputs";
+import { outputIndex, outputMove, outputWorkDone, outputs } from "../outputs";
 import { RingQueue } from "../ring-queue";
 import { growI32 } from "../slot-table";
 import {
@@ -58,7 +58,9 @@ export function fenceDone(handle: i32, seq: i64): bool {
 
 function endOf(op: i32): i64 {
   const d = unchecked(dev.ops.duration[op]);
-  return d == NEVER ? NEVER : unchecked(dev.ops.start[op]) + d;
+  const start = unchecked(dev.ops.start[op]);
+  // Saturate rather than overflow: an op that would end past the end of time never ends.
+  return d >= NEVER - start ? NEVER : start + d;
 }
 
 function startOp(op: i32): void {
@@ -113,13 +115,15 @@ function completeOp(op: i32): void {
     }
   } else if (kind == OP_LAUNCH) {
     const target = unchecked(ops.dep[op]);
-    ops.release[target] = dev.now + ops.depSeq[op];
+    const delay = ops.depSeq[op];
+    ops.release[target] = delay >= NEVER - dev.now ? NEVER : dev.now + delay;
   }
   const signal = unchecked(ops.signal[op]);
   if (signal != 0) {
     const o = outputIndex(signal);
-    if (o >= 0 && outputs.state[o] == STATE_IN_PROGRESS) {
-      outputMove(o, STATE_COMPLETED, <f64>dev.now);
+    if (o >= 0) {
+      outputWorkDone(o);
+      if (outputs.state[o] == STATE_IN_PROGRESS) outputMove(o, STATE_COMPLETED, <f64>dev.now);
     }
   }
 
@@ -176,7 +180,8 @@ function earliest(op: i32): i64 {
   const release = unchecked(dev.ops.release[op]);
   if (dev.opGap == 0 || !usesEngine(unchecked(dev.ops.engine[op]))) return release;
   const s = unchecked(dev.ops.stream[op]);
-  const gap = unchecked(dev.streams.lastEnd[s]) + dev.opGap;
+  const last = unchecked(dev.streams.lastEnd[s]);
+  const gap = last >= NEVER - dev.opGap ? NEVER : last + dev.opGap;
   return gap > release ? gap : release;
 }
 
@@ -208,34 +213,55 @@ function before(a: i32, b: i32): bool {
   return unchecked(ops.order[a]) < unchecked(ops.order[b]);
 }
 
-/** Starts everything that can start at `now`; returns whether anything changed. */
-function dispatchOnce(): bool {
+/**
+ * Completes zero-time work (event records, stream waits, launches) and starts host-lane work,
+ * across all streams, until nothing more changes: everything that becomes true at `now` is
+ * true before any engine chooses, so the order streams were created in never matters.
+ */
+function settleZeroTime(): void {
   const streams = dev.streams;
   const ops = dev.ops;
-  let changed = false;
-  let n = 0;
-
-  // Zero-time work and host lanes, stream by stream; engine work becomes a candidate.
-  const used = streams.slots.used;
-  for (let s = 0; s < used; s++) {
-    const queue = unchecked(streams.queues[s]);
-    if (queue == null) continue;
-    while (queue.length > 0) {
-      const op = queue.peek();
-      if (!headReady(op)) break;
-      if (unchecked(streams.readyAt[s]) < 0) unchecked((streams.readyAt[s] = dev.now));
-      const engine = unchecked(ops.engine[op]);
-      if (engine == ENGINE_NONE || engine == ENGINE_LANE) {
+  let changed = true;
+  while (changed) {
+    changed = false;
+    const used = streams.slots.used;
+    for (let s = 0; s < used; s++) {
+      const queue = unchecked(streams.queues[s]);
+      if (queue == null) continue;
+      while (queue.length > 0) {
+        const op = queue.peek();
+        const engine = unchecked(ops.engine[op]);
+        if (engine != ENGINE_NONE && engine != ENGINE_LANE) break;
+        if (!headReady(op)) break;
+        if (unchecked(streams.readyAt[s]) < 0) unchecked((streams.readyAt[s] = dev.now));
         startOp(op);
         if (unchecked(ops.duration[op]) != 0) break;
         completeOp(op);
+        if (dev.faulted) return;
         changed = true;
-        continue;
       }
-      if (n == candidates.length) candidates = growI32(candidates, n * 2);
-      unchecked((candidates[n++] = op));
-      break;
     }
+  }
+}
+
+/**
+ * Lets the engines take ready heads: by priority (compute only), then ready time, then issue
+ * order; an engine that cannot take one stops taking. Returns whether an op completed at once
+ * (zero duration), which may make more work ready.
+ */
+function startEngines(): bool {
+  const streams = dev.streams;
+  const ops = dev.ops;
+  let n = 0;
+  const used = streams.slots.used;
+  for (let s = 0; s < used; s++) {
+    const queue = unchecked(streams.queues[s]);
+    if (queue == null || queue.length == 0) continue;
+    const op = queue.peek();
+    if (!headReady(op)) continue;
+    if (unchecked(streams.readyAt[s]) < 0) unchecked((streams.readyAt[s] = dev.now));
+    if (n == candidates.length) candidates = growI32(candidates, n * 2);
+    unchecked((candidates[n++] = op));
   }
 
   // Sort candidates (there are few: at most one per stream).
@@ -249,7 +275,7 @@ function dispatchOnce(): bool {
     unchecked((candidates[j + 1] = op));
   }
 
-  // Engines take candidates in that order; an engine that cannot take one stops taking.
+  let completed = false;
   let blocked: u32 = 0;
   for (let i = 0; i < n; i++) {
     const op = unchecked(candidates[i]);
@@ -266,15 +292,20 @@ function dispatchOnce(): bool {
       continue;
     }
     startOp(op);
-    if (unchecked(ops.duration[op]) == 0) completeOp(op);
-    changed = true;
+    if (unchecked(ops.duration[op]) == 0) {
+      completeOp(op);
+      completed = true;
+      if (dev.faulted) return false;
+    }
   }
-  return changed;
+  return completed;
 }
 
 function dispatch(): void {
-  while (dispatchOnce()) {
+  for (;;) {
+    settleZeroTime();
     if (dev.faulted) return;
+    if (!startEngines()) return;
   }
 }
 

@@ -1,7 +1,7 @@
 import type { Device, KernelSpec } from '../device/device.js';
 import { DeviceArray, PinnedArray } from '../device/memory.js';
 import { dtypeOf } from '../dtype.js';
-import { ForeignObjectError, InvalidArgumentError } from '../errors.js';
+import { DestroyedError, ForeignObjectError, InvalidArgumentError } from '../errors.js';
 import {
 	expectBoolean,
 	expectFraction,
@@ -193,7 +193,7 @@ export class Stream {
 	}
 
 	#usable(what: string): void {
-		if (this.#destroyed) throw new ForeignObjectError(`${what}: the stream was destroyed`);
+		if (this.#destroyed) throw new DestroyedError(`${what}: the stream was destroyed`);
 		this.device.assertUsable(what);
 	}
 

@@ -21,6 +21,8 @@ export interface CoreExports {
 	output_move(h: number, to: number, nowNs: number): number;
 	output_fail_any(h: number, nowNs: number): number;
 	output_fail_all(nowNs: number): number;
+	output_bind_work(h: number): number;
+	output_work_done(h: number): number;
 	output_deliver(h: number): number;
 	output_delivered(h: number): number;
 	output_start_ns(h: number): number;
@@ -112,6 +114,7 @@ export interface CoreExports {
 	sim_engine_busy(engine: number): number;
 	sim_queued_ops(): number;
 	sim_completed_ops(): number;
+	sim_fault(): void;
 	sim_faulted(): number;
 }
 

@@ -549,7 +549,7 @@ export class SimDevice implements Device {
 		const raw = this.core.raw;
 		for (;;) {
 			const stop = raw.sim_run(RunMode.UNTIL_TIME, this.#host);
-			this.#drain(stop);
+			this.#drain();
 			if (stop !== Stop.REPORT_FULL) return;
 		}
 	}
@@ -562,7 +562,7 @@ export class SimDevice implements Device {
 		const raw = this.core.raw;
 		for (;;) {
 			const stop = raw.sim_run(RunMode.UNTIL_WAITER, 0);
-			this.#drain(stop);
+			this.#drain();
 			if (stop !== Stop.REPORT_FULL) return stop;
 		}
 	}
@@ -598,9 +598,8 @@ export class SimDevice implements Device {
 	// Private ---------------------------------------------------------------------------------------
 
 	/** Processes one run's report: effects in order, then lets the waits look. */
-	#drain(stop: number): void {
+	#drain(): void {
 		const report = this.core.report();
-		const raw = this.core.raw;
 		const waiterHits: number[] = [];
 		for (let at = 0; at < report.length; at += Rec.LANES) {
 			const type = report[at] as number;
@@ -667,7 +666,7 @@ export class SimDevice implements Device {
 			const start = this.#host;
 			for (;;) {
 				const stop = raw.sim_run(RunMode.UNTIL_WAITER, 0);
-				this.#drain(stop);
+				this.#drain();
 				if (stop !== Stop.REPORT_FULL && raw.sim_stream_completed(fence.stream) >= fence.seq) break;
 				if (stop === Stop.IDLE || stop === Stop.FAULT) break;
 			}

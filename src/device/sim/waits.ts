@@ -129,9 +129,12 @@ export class Waits {
 		}
 	}
 
-	/** Rejects every pending wait (the device was destroyed or faulted). */
+	/**
+	 * Settles every pending wait: those whose condition already holds resolve (what completed
+	 * before a fault stays completed), the others reject with `reason`.
+	 */
 	rejectAll(reason: unknown): void {
-		for (const wait of [...this.#pending]) this.#settle(wait, reason, false);
+		for (const wait of [...this.#pending]) this.#settle(wait, reason, wait.spec.check());
 	}
 
 	/** Whether any wait is pending. */
