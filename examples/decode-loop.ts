@@ -6,7 +6,9 @@ const device = await createDevice(); // the simulated H200; createDevice('sim', 
 const main = new Stream(device, { label: 'compute' });
 const copy = new Stream(device, { label: 'copy' });
 const logits = new DoubleBuffer([64, 32000], 'float32', { device, stream: copy });
-const handler = new AsyncOutputHandler<Float32Array>({ device, maxPending: 2 });
+// One output pending while the next step computes: a slot's result is taken before the slot
+// comes round again (a transfer into a slot whose result nobody took is refused).
+const handler = new AsyncOutputHandler<Float32Array>({ device, maxPending: 1 });
 
 for (let step = 0; step < 8; step++) {
 	// Step N computes into the current slot (a kernel that runs 5 ms and writes step + i).

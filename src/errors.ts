@@ -12,6 +12,7 @@
  * ├── DestroyedError         ERR_DESTROYED          use after destroy()
  * ├── ForeignObjectError     ERR_FOREIGN_OBJECT     an object of another device or handler
  * ├── QueueFullError         ERR_QUEUE_FULL         a table of the core is full
+├── OutOfMemoryError       ERR_OUT_OF_MEMORY      an allocation the device cannot hold
  * ├── TimeoutError           ERR_TIMEOUT            a wait ran out of time
  * ├── NotReadyError          ERR_NOT_READY          elapsedTime on work not complete
  * ├── NotRecordedError       ERR_NOT_RECORDED       elapsedTime on an event never recorded
@@ -31,6 +32,7 @@ export type ErrorCode =
 	| 'ERR_DESTROYED'
 	| 'ERR_FOREIGN_OBJECT'
 	| 'ERR_QUEUE_FULL'
+	| 'ERR_OUT_OF_MEMORY'
 	| 'ERR_TIMEOUT'
 	| 'ERR_NOT_READY'
 	| 'ERR_NOT_RECORDED'
@@ -101,6 +103,12 @@ export class ForeignObjectError extends AsyncOutputError {
 export class QueueFullError extends AsyncOutputError {
 	constructor(message: string) {
 		super('ERR_QUEUE_FULL', message);
+	}
+}
+
+export class OutOfMemoryError extends AsyncOutputError {
+	constructor(message: string) {
+		super('ERR_OUT_OF_MEMORY', message);
 	}
 }
 

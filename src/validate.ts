@@ -1,3 +1,4 @@
+import type { Device } from './device/device.js';
 import { InvalidArgumentError } from './errors.js';
 
 /**
@@ -51,6 +52,23 @@ export function expectNumber(name: string, value: unknown, min = 0): number {
 	return value;
 }
 
+/**
+ * The longest duration the virtual clock takes in one step, in ns: 2^52 (some 52 days), so that
+ * a clock plus a duration stays an exact integer in a double.
+ */
+export const MAX_DURATION_NS = 2 ** 52;
+
+/** The longest timeout, in ms: setTimeout's own limit (2^31 - 1, some 24.8 days). */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** A duration in ns: a finite number in [0, MAX_DURATION_NS]. */
+export function expectDuration(name: string, value: unknown): number {
+	if (typeof value !== 'number' || !(value >= 0 && value <= MAX_DURATION_NS)) {
+		throw invalid('a duration of 0 to 2^52 ns', name, value);
+	}
+	return value;
+}
+
 /** A number in (0, 1]. */
 export function expectFraction(name: string, value: unknown): number {
 	if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > 1) {
@@ -65,6 +83,27 @@ export function expectOptions<T extends object>(name: string, value: T | undefin
 	if (value === null || typeof value !== 'object' || Array.isArray(value)) {
 		throw invalid('an options object', name, value);
 	}
+	return value;
+}
+
+/** A device made by createDevice (either kind). */
+export function expectDevice(name: string, value: unknown): Device {
+	const device = value as Partial<Device> | null;
+	if (
+		device === null ||
+		typeof device !== 'object' ||
+		(device.kind !== 'sim' && device.kind !== 'cuda') ||
+		typeof device.assertUsable !== 'function'
+	) {
+		throw invalid('a Device', name, value);
+	}
+	return value as Device;
+}
+
+/** A label or name: a string, or the default when undefined. */
+export function expectLabel(name: string, value: unknown, fallback: string): string {
+	if (value === undefined) return fallback;
+	if (typeof value !== 'string') throw invalid('a string', name, value);
 	return value;
 }
 
@@ -107,7 +146,7 @@ export function expectInstance<T>(
 	return value;
 }
 
-/** Wait options: `timeout` in ms (finite, >= 0) and `signal` (an AbortSignal). */
+/** Wait options: `timeout` in ms (0 to MAX_TIMEOUT_MS) and `signal` (an AbortSignal). */
 export interface WaitOptions {
 	/** Milliseconds before the wait rejects with a TimeoutError (virtual time on the simulated device). */
 	timeout?: number;
@@ -118,7 +157,13 @@ export interface WaitOptions {
 /** Checks wait options. */
 export function expectWaitOptions(name: string, value: WaitOptions | undefined): WaitOptions {
 	const options = expectOptions(name, value);
-	if (options.timeout !== undefined) expectNumber(`${name}.timeout`, options.timeout, 0);
+	const timeout = options.timeout;
+	if (
+		timeout !== undefined &&
+		!(typeof timeout === 'number' && timeout >= 0 && timeout <= MAX_TIMEOUT_MS)
+	) {
+		throw invalid(`a timeout of 0 to ${MAX_TIMEOUT_MS} ms`, `${name}.timeout`, timeout);
+	}
 	if (options.signal !== undefined && !isAbortSignal(options.signal)) {
 		throw invalid('an AbortSignal', `${name}.signal`, options.signal);
 	}

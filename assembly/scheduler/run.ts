@@ -196,13 +196,20 @@ function headReady(op: i32): bool {
   return true;
 }
 
-/** Orders engine candidates: priority (lower first), then ready time, then issue order. */
+/**
+ * Orders engine candidates: by engine (each engine chooses among its own), then, on the compute
+ * engine, by priority (lower first), then by ready time, then by issue order. A total order, so
+ * that the report lists ops started at the same instant the same way whatever the sort.
+ */
 function before(a: i32, b: i32): bool {
   const ops = dev.ops;
   const streams = dev.streams;
   const sa = unchecked(ops.stream[a]);
   const sb = unchecked(ops.stream[b]);
-  if (unchecked(ops.engine[a]) == ENGINE_COMPUTE) {
+  const ea = unchecked(ops.engine[a]);
+  const eb = unchecked(ops.engine[b]);
+  if (ea != eb) return ea < eb;
+  if (ea == ENGINE_COMPUTE) {
     const pa = unchecked(streams.priority[sa]);
     const pb = unchecked(streams.priority[sb]);
     if (pa != pb) return pa < pb;

@@ -7,7 +7,13 @@ import {
 	ForeignObjectError,
 	OutputFailedError,
 } from '../errors.js';
-import { expectOptions, expectWaitOptions, type WaitOptions } from '../validate.js';
+import {
+	expectDevice,
+	expectLabel,
+	expectOptions,
+	expectWaitOptions,
+	type WaitOptions,
+} from '../validate.js';
 
 export type { AsyncState };
 
@@ -59,9 +65,9 @@ export class AsyncOutput<T = unknown> {
 
 	constructor(device: Device, options?: AsyncOutputOptions) {
 		const opts = expectOptions('options', options);
-		device.assertUsable('new AsyncOutput()');
+		expectDevice('device', device).assertUsable('new AsyncOutput()');
 		this.device = device;
-		this.label = opts.label ?? `output ${++counter}`;
+		this.label = expectLabel('options.label', opts.label, '') || `output ${++counter}`;
 		this.handle = checkCore(device.core.raw.output_create(), 'new AsyncOutput()');
 		rows.register(this, { device, handle: this.handle }, this);
 	}
@@ -166,6 +172,13 @@ export class AsyncOutput<T = unknown> {
 		this.fence = fence;
 		this.#value = value;
 		this.#work = work;
+	}
+
+	/** @internal Whether the result is still to be taken (not delivered, cancelled or failed). */
+	get holdsResult(): boolean {
+		if (this.#final !== undefined) return false;
+		const state = this.#stateNumber();
+		return state !== State.CANCELLED && state !== State.FAILED;
 	}
 
 	/** @internal Whether the output let go of its core row (its result was taken). */

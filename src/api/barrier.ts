@@ -8,6 +8,7 @@ import {
 	OutputFailedError,
 } from '../errors.js';
 import {
+	expectDevice,
 	expectInstance,
 	expectInteger,
 	expectOptions,
@@ -43,10 +44,7 @@ export class AsyncBarrier {
 	constructor(count: number, options: BarrierOptions) {
 		this.count = expectInteger('count', count, 1, 1 << 20);
 		const opts = expectOptions('options', options);
-		if (opts.device === undefined || typeof opts.device !== 'object') {
-			throw invalid('a Device', 'options.device', opts.device);
-		}
-		this.device = opts.device;
+		this.device = expectDevice('options.device', opts.device);
 		this.device.assertUsable('new AsyncBarrier()');
 		this.handle = checkCore(this.device.core.raw.barrier_create(this.count), 'new AsyncBarrier()');
 	}
@@ -154,7 +152,10 @@ export async function asyncBarrier(
 	if (outputs.length === 0) {
 		throw new InvalidArgumentError('Expected at least one output for outputs, got [] (array)');
 	}
-	const first = expectInstance('outputs[0]', outputs[0], AsyncOutput, 'an AsyncOutput');
+	for (const [i, output] of outputs.entries()) {
+		expectInstance(`outputs[${i}]`, output, AsyncOutput, 'an AsyncOutput');
+	}
+	const first = outputs[0] as AsyncOutput<unknown>;
 	const barrier = new AsyncBarrier(outputs.length, { device: first.device });
 	try {
 		for (const output of outputs) barrier.add(output);

@@ -2,7 +2,7 @@ import type { Device } from '../device/device.js';
 import { DeviceArray, PinnedArray } from '../device/memory.js';
 import { type AnyTypedArray, type Dtype, dtypeOf, type TypedArrayOf } from '../dtype.js';
 import { BusyError, ForeignObjectError, InvalidArgumentError } from '../errors.js';
-import { expectInstance, expectOptions, invalid } from '../validate.js';
+import { expectInstance, expectLabel, expectOptions, invalid } from '../validate.js';
 import { AsyncOutput } from './async-output.js';
 import { Stream } from './stream.js';
 
@@ -37,17 +37,21 @@ export function asyncCopyToHost<D extends Dtype>(
 	expectInstance('src', src, DeviceArray, 'a DeviceArray');
 	const opts = expectOptions('options', options);
 	const device = src.device;
+	device.assertUsable('asyncCopyToHost()');
 	const stream = resolveStream(device, opts.stream, 'asyncCopyToHost()');
+	const after = resolveAfter(device, opts.after, 'asyncCopyToHost()');
+	const label = expectLabel('options.label', opts.label, 'copy to host');
 	src.assertLive('asyncCopyToHost()');
-	const into = opts.into ?? device.allocHost(src.dtype, src.shape);
-	checkDestination(device, src, into);
-	if (opts.after !== undefined)
-		stream.waitStream(expectInstance('options.after', opts.after, Stream, 'a Stream'));
+	if (opts.into !== undefined) checkDestination(device, src, opts.into);
 
-	const output = new AsyncOutput<TypedArrayOf<D>>(device, { label: opts.label ?? 'copy to host' });
+	// Everything is checked: from here on the call only does its work.
+	const into = opts.into ?? device.allocHost(src.dtype, src.shape);
+	if (after !== undefined) stream.waitStream(after);
+	const output = new AsyncOutput<TypedArrayOf<D>>(device, { label });
 	output.markStarted();
 	device.copyToHost(stream.handle, src, into, 0);
 	if (into instanceof PinnedArray) {
+		into.hold(output);
 		const work = `the copy of ${src.byteLength} B to the host on stream '${stream.name}'`;
 		output.bind(
 			device.bindOutput(stream.handle, output.handle),
@@ -82,19 +86,19 @@ export function asyncCopyBatch(
 		expectInstance(`sources[${i}]`, source, DeviceArray, 'a DeviceArray');
 	const opts = expectOptions('options', options);
 	const device = (sources[0] as DeviceArray).device;
+	device.assertUsable('asyncCopyBatch()');
 	for (const source of sources) {
 		if (source.device !== device)
 			throw new ForeignObjectError('asyncCopyBatch(): the sources belong to different devices');
 		source.assertLive('asyncCopyBatch()');
 	}
 	const stream = resolveStream(device, opts.stream, 'asyncCopyBatch()');
-	if (opts.after !== undefined)
-		stream.waitStream(expectInstance('options.after', opts.after, Stream, 'a Stream'));
+	const after = resolveAfter(device, opts.after, 'asyncCopyBatch()');
+	const label = expectLabel('options.label', opts.label, 'batch copy to host');
 
 	const targets = sources.map((s) => device.allocHost(s.dtype, s.shape));
-	const output = new AsyncOutput<AnyTypedArray[]>(device, {
-		label: opts.label ?? 'batch copy to host',
-	});
+	if (after !== undefined) stream.waitStream(after);
+	const output = new AsyncOutput<AnyTypedArray[]>(device, { label });
 	output.markStarted();
 	for (const [i, source] of sources.entries())
 		device.copyToHost(stream.handle, source, targets[i] as PinnedArray, 0);
@@ -112,7 +116,18 @@ function resolveStream(device: Device, stream: Stream | undefined, what: string)
 	expectInstance('options.stream', stream, Stream, 'a Stream');
 	if (stream.device !== device)
 		throw new ForeignObjectError(`${what}: the stream belongs to another device than src`);
+	stream.assertLive(what);
 	return stream;
+}
+
+/** The stream whose work the copy waits for, checked before anything is issued. */
+function resolveAfter(device: Device, after: Stream | undefined, what: string): Stream | undefined {
+	if (after === undefined) return undefined;
+	expectInstance('options.after', after, Stream, 'a Stream');
+	if (after.device !== device)
+		throw new ForeignObjectError(`${what}: options.after belongs to another device than src`);
+	after.assertLive(what);
+	return after;
 }
 
 function checkDestination(device: Device, src: DeviceArray, into: unknown): void {
@@ -121,6 +136,7 @@ function checkDestination(device: Device, src: DeviceArray, into: unknown): void
 			throw new ForeignObjectError('asyncCopyToHost(): options.into belongs to another device');
 		if (into.busy)
 			throw new BusyError('asyncCopyToHost(): options.into is still used by a copy in flight');
+		into.assertNotHeld('asyncCopyToHost(): options.into');
 	} else if (dtypeOf(into) === undefined) {
 		throw invalid('a PinnedArray or a typed array', 'options.into', into);
 	}

@@ -1,15 +1,15 @@
 import { checkCore } from '../core/check.js';
-import { CoreCode, SLOT_STATES, type SlotState, State } from '../core/codes.js';
+import { CoreCode, SLOT_STATES, type SlotState } from '../core/codes.js';
 import type { Device } from '../device/device.js';
 import type { DeviceArray, PinnedArray } from '../device/memory.js';
 import { type Dtype, expectDtype, expectShape, type TypedArrayOf } from '../dtype.js';
-import { DestroyedError } from '../errors.js';
+import { DestroyedError, ForeignObjectError } from '../errors.js';
 import {
+	expectDevice,
 	expectInstance,
 	expectInteger,
 	expectOptions,
 	expectWaitOptions,
-	invalid,
 	type WaitOptions,
 } from '../validate.js';
 import type { AsyncOutput } from './async-output.js';
@@ -58,13 +58,17 @@ export class DoubleBuffer<D extends Dtype = Dtype> {
 		expectShape('shape', shape);
 		expectDtype('dtype', dtype);
 		const opts = expectOptions('options', options);
-		if (opts.device === undefined || typeof opts.device !== 'object') {
-			throw invalid('a Device', 'options.device', opts.device);
-		}
-		const device = opts.device;
+		const device = expectDevice('options.device', opts.device);
 		this.slots = expectInteger('options.slots', opts.slots ?? 2, 2, 64);
-		if (opts.stream !== undefined)
+		if (opts.stream !== undefined) {
 			expectInstance('options.stream', opts.stream, Stream, 'a Stream');
+			if (opts.stream.device !== device) {
+				throw new ForeignObjectError(
+					'new DoubleBuffer(): options.stream belongs to another device',
+				);
+			}
+			opts.stream.assertLive('new DoubleBuffer()');
+		}
 		device.assertUsable('new DoubleBuffer()');
 		this.device = device;
 		this.shape = Object.freeze([...shape]);
@@ -110,9 +114,10 @@ export class DoubleBuffer<D extends Dtype = Dtype> {
 			checkCore(
 				-CoreCode.INVALID_TRANSITION,
 				'DoubleBuffer.transfer()',
-				`slot ${slot} is already transferring`,
+				`slot ${slot} was already handed to a transfer; swap() before the next one`,
 			);
 		}
+		(this.#host[slot] as PinnedArray<D>).assertNotHeld(`DoubleBuffer.transfer(): slot ${slot}`);
 		const output = asyncCopyToHost(this.#device[slot] as DeviceArray<D>, {
 			stream: this.stream,
 			into: this.#host[slot] as PinnedArray<D>,
@@ -144,7 +149,8 @@ export class DoubleBuffer<D extends Dtype = Dtype> {
 			const output = this.#outputs[next] as AsyncOutput<TypedArrayOf<D>>;
 			await this.device.waitUntil(
 				{
-					check: () => output.stateNumber() >= State.COMPLETED,
+					// The slot itself, not its output: a cancelled transfer is over before its copy.
+					check: () => raw.db_fence(this.handle, next) === 0,
 					fences: output.fence === undefined ? [] : [output.fence],
 					describe: () =>
 						`double buffer slot ${next} to finish its transfer (${output.describe()})`,

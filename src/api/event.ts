@@ -2,6 +2,7 @@ import type { Device } from '../device/device.js';
 import { DestroyedError, ForeignObjectError } from '../errors.js';
 import {
 	expectBoolean,
+	expectDevice,
 	expectInstance,
 	expectOptions,
 	expectWaitOptions,
@@ -40,7 +41,7 @@ export class Event {
 
 	constructor(device: Device, options?: EventOptions) {
 		const opts = expectOptions('options', options);
-		this.device = device;
+		this.device = expectDevice('device', device);
 		this.timing = expectBoolean('options.timing', opts.timing, false);
 		this.blocking = expectBoolean('options.blocking', opts.blocking, true);
 		device.assertUsable('new Event()');
@@ -59,16 +60,17 @@ export class Event {
 				'Event.record(): the stream belongs to another device than the event',
 			);
 		}
+		target.assertLive('Event.record()');
 		this.device.eventRecord(this.handle, target.handle);
 	}
 
 	/** Resolves once the captured work has completed (at once if never recorded). */
-	synchronize(options?: WaitOptions): Promise<void> {
+	async synchronize(options?: WaitOptions): Promise<void> {
 		const opts = expectWaitOptions('options', options);
 		this.#usable('Event.synchronize()');
 		const device = this.device;
 		const fence = device.eventFence(this.handle);
-		if (fence === undefined) return Promise.resolve();
+		if (fence === undefined) return;
 		return device.waitUntil(
 			{
 				check: () => device.fenceDone(fence),
@@ -105,6 +107,11 @@ export class Event {
 		if (this.#destroyed) return;
 		this.#destroyed = true;
 		if (!this.device.destroyed) this.device.eventDestroy(this.handle);
+	}
+
+	/** @internal Throws when the event was destroyed or its device cannot be used. */
+	assertLive(what: string): void {
+		this.#usable(what);
 	}
 
 	#usable(what: string): void {

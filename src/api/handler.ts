@@ -3,11 +3,11 @@ import { State } from '../core/codes.js';
 import type { Device } from '../device/device.js';
 import { DestroyedError, InvalidStateError } from '../errors.js';
 import {
+	expectDevice,
 	expectInstance,
 	expectInteger,
 	expectOptions,
 	expectWaitOptions,
-	invalid,
 	type WaitOptions,
 } from '../validate.js';
 import { AsyncOutput } from './async-output.js';
@@ -57,10 +57,7 @@ export class AsyncOutputHandler<T = unknown> implements AsyncIterable<AsyncOutpu
 
 	constructor(options: HandlerOptions) {
 		const opts = expectOptions('options', options);
-		if (opts.device === undefined || typeof opts.device !== 'object') {
-			throw invalid('a Device', 'options.device', opts.device);
-		}
-		this.device = opts.device;
+		this.device = expectDevice('options.device', opts.device);
 		this.maxPending = expectInteger('options.maxPending', opts.maxPending ?? 16, 1, 1 << 20);
 		this.device.assertUsable('new AsyncOutputHandler()');
 		this.handle = checkCore(

@@ -4,11 +4,13 @@ import { dtypeOf } from '../dtype.js';
 import { DestroyedError, ForeignObjectError, InvalidArgumentError } from '../errors.js';
 import {
 	expectBoolean,
+	expectDevice,
+	expectDuration,
 	expectFraction,
 	expectFunction,
 	expectInstance,
 	expectInteger,
-	expectNumber,
+	expectLabel,
 	expectOptions,
 	expectWaitOptions,
 	invalid,
@@ -49,9 +51,9 @@ export class Stream {
 			opts.priority === undefined
 				? 0
 				: expectInteger('options.priority', opts.priority, -1000, 1000);
-		this.device = device;
+		this.device = expectDevice('device', device);
 		this.priority = priority;
-		this.label = opts.label ?? '';
+		this.label = expectLabel('options.label', opts.label, '');
 		this.handle = handle ?? device.streamCreate(priority, this.label);
 	}
 
@@ -69,13 +71,17 @@ export class Stream {
 	waitEvent(event: Event): void {
 		this.#usable('Stream.waitEvent()');
 		this.#own('Stream.waitEvent()', expectInstance('event', event, Event, 'an Event'));
+		event.assertLive('Stream.waitEvent()');
 		this.device.streamWaitEvent(this.handle, event.handle);
 	}
 
 	/** Records `event` (a new one if omitted) on this stream and returns it. */
 	recordEvent(event?: Event): Event {
 		this.#usable('Stream.recordEvent()');
-		const target = event ?? new Event(this.device);
+		const target =
+			event === undefined
+				? new Event(this.device)
+				: expectInstance('event', event, Event, 'an Event');
 		target.record(this);
 		return target;
 	}
@@ -84,6 +90,7 @@ export class Stream {
 	waitStream(other: Stream): void {
 		this.#usable('Stream.waitStream()');
 		this.#own('Stream.waitStream()', expectInstance('other', other, Stream, 'a Stream'));
+		other.assertLive('Stream.waitStream()');
 		const event = new Event(this.device);
 		event.record(other);
 		this.waitEvent(event);
@@ -91,7 +98,7 @@ export class Stream {
 	}
 
 	/** Resolves once all work issued to this stream so far has completed. */
-	synchronize(options?: WaitOptions): Promise<void> {
+	async synchronize(options?: WaitOptions): Promise<void> {
 		const opts = expectWaitOptions('options', options);
 		this.#usable('Stream.synchronize()');
 		const device = this.device;
@@ -127,8 +134,9 @@ export class Stream {
 		this.#usable('Stream.launchKernel()');
 		const opts = expectOptions('spec', spec);
 		if (opts.durationNs !== Number.POSITIVE_INFINITY)
-			expectNumber('spec.durationNs', opts.durationNs, 0);
+			expectDuration('spec.durationNs', opts.durationNs);
 		expectBoolean('spec.fault', opts.fault, false);
+		expectLabel('spec.name', opts.name, '');
 		if (opts.occupancy !== undefined) expectFraction('spec.occupancy', opts.occupancy);
 		if (opts.fill !== undefined) {
 			const fill = expectOptions('spec.fill', opts.fill);
@@ -177,6 +185,7 @@ export class Stream {
 		this.#usable('Stream.memset()');
 		expectInstance('target', target, DeviceArray, 'a DeviceArray');
 		this.#own('Stream.memset()', target);
+		target.assertLive('Stream.memset()');
 		this.device.memset(this.handle, target, expectInteger('byte', byte, 0, 255));
 	}
 
@@ -190,6 +199,11 @@ export class Stream {
 	/** The label, or a generated name. */
 	get name(): string {
 		return this.label || `stream ${this.handle & 0xfffff}`;
+	}
+
+	/** @internal Throws when the stream was destroyed or its device cannot be used. */
+	assertLive(what: string): void {
+		this.#usable(what);
 	}
 
 	#usable(what: string): void {

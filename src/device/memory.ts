@@ -1,5 +1,6 @@
 import { bytesPerElement, type Dtype, type TypedArrayOf, viewOf } from '../dtype.js';
 import { BusyError, DestroyedError } from '../errors.js';
+import { expectInteger, invalid } from '../validate.js';
 import type { Device } from './device.js';
 
 /**
@@ -55,6 +56,33 @@ export class DeviceArray<D extends Dtype = Dtype> {
 	}
 }
 
+/**
+ * Checks values for an array of `dtype`: an array or typed array of at most `room` elements,
+ * numbers for the float and 8- to 32-bit dtypes, bigints for int64 and uint64 (what a typed
+ * array of that dtype takes without converting silently).
+ */
+function expectValues(name: string, values: unknown, dtype: Dtype, room: number): void {
+	const big = dtype === 'int64' || dtype === 'uint64';
+	const what = `${big ? 'bigints' : 'numbers'} (an array or typed array of at most ${room})`;
+	if (ArrayBuffer.isView(values) && !(values instanceof DataView)) {
+		const isBig = values instanceof BigInt64Array || values instanceof BigUint64Array;
+		if (isBig !== big || (values as unknown as ArrayLike<unknown>).length > room) {
+			throw invalid(what, name, values);
+		}
+		return;
+	}
+	if (!Array.isArray(values) || values.length > room) throw invalid(what, name, values);
+	const type = big ? 'bigint' : 'number';
+	for (const value of values) if (typeof value !== type) throw invalid(what, name, values);
+}
+
+/** An output as a pinned array sees it: the result it will deliver lives in the array. */
+export interface ResultHolder {
+	readonly label: string;
+	/** False once the result was taken, or can no longer be (cancelled, failed). */
+	readonly holdsResult: boolean;
+}
+
 /** Page-locked host memory, the destination of asynchronous device-to-host copies. */
 export class PinnedArray<D extends Dtype = Dtype> {
 	readonly device: Device;
@@ -66,6 +94,7 @@ export class PinnedArray<D extends Dtype = Dtype> {
 	readonly data: TypedArrayOf<D>;
 	#readers = 0;
 	#writers = 0;
+	#holder: ResultHolder | undefined;
 
 	/** @internal Made by `device.allocHost`. */
 	constructor(device: Device, dtype: D, shape: readonly number[], buffer: ArrayBufferLike) {
@@ -80,6 +109,11 @@ export class PinnedArray<D extends Dtype = Dtype> {
 	/** Whether a copy into or out of this array is in flight. */
 	get busy(): boolean {
 		return this.#readers + this.#writers > 0;
+	}
+
+	/** The label of the output whose result the array holds and that was not taken yet. */
+	get heldBy(): string | undefined {
+		return this.#holder?.holdsResult === true ? this.#holder.label : undefined;
 	}
 
 	/**
@@ -97,7 +131,8 @@ export class PinnedArray<D extends Dtype = Dtype> {
 
 	/**
 	 * Writes values starting at `offset` (elements).
-	 * @throws BusyError while any copy into or out of the array is in flight.
+	 * @throws BusyError while any copy into or out of the array is in flight, or while the array
+	 * holds the result of an output that was not taken yet.
 	 */
 	write(values: ArrayLike<number> | ArrayLike<bigint>, offset = 0): void {
 		if (this.busy) {
@@ -105,7 +140,27 @@ export class PinnedArray<D extends Dtype = Dtype> {
 				'PinnedArray.write(): a copy into or out of this array is still in flight',
 			);
 		}
+		this.assertNotHeld('PinnedArray.write()');
+		expectInteger('offset', offset, 0, this.length);
+		expectValues('values', values, this.dtype, this.length - offset);
 		(this.data as unknown as { set(v: ArrayLike<unknown>, o: number): void }).set(values, offset);
+	}
+
+	/**
+	 * @internal Throws while the array holds a result nobody took: overwriting it would hand
+	 * that output's `get()` data it never copied.
+	 */
+	assertNotHeld(what: string): void {
+		const label = this.heldBy;
+		if (label === undefined) return;
+		throw new BusyError(
+			`${what}: the array still holds the result of '${label}', which was not taken yet; get() or cancel() that output first`,
+		);
+	}
+
+	/** @internal The output whose result a copy into this array will be. */
+	hold(holder: ResultHolder): void {
+		this.#holder = holder;
 	}
 
 	/** @internal A copy starts (reading: H2D source; writing: D2H destination). */

@@ -17,7 +17,8 @@ e2e('every output arrives once, with its own step values, in order of completion
 	const device = await simDevice(PROFILE);
 	const main = new Stream(device, { label: 'main' });
 	const copy = new Stream(device, { label: 'copy' });
-	const buffer = new DoubleBuffer([1000], 'int32', { device, stream: copy });
+	// Three slots for two outputs pending: a slot comes round only after its result was taken.
+	const buffer = new DoubleBuffer([1000], 'int32', { device, stream: copy, slots: 3 });
 	const handler = new AsyncOutputHandler<Int32Array>({ device, maxPending: 2 });
 	const barrier = new AsyncBarrier(6, { device });
 	const received: number[] = [];

@@ -15,8 +15,9 @@ import { agree, CoreModel, type Real } from './core-model.ts';
  * A plain TypeScript model of the simulated device's scheduler, written from its rules rather
  * than from its code: streams run in issue order; an op starts once released, its stream's
  * earlier ops are done, its wait (if any) is satisfied, the op gap has passed, and its engine
- * has room; engines take ready ops by priority (compute only), then ready time, then issue
- * order, and stop at the first that does not fit; zero-time ops complete as they start.
+ * has room; each engine (compute, H2D, D2H, host functions, in that order) takes its ready ops
+ * by priority (compute only), then ready time, then issue order, and stops at the first that
+ * does not fit; zero-time ops complete as they start.
  */
 
 interface SOp {
@@ -131,6 +132,7 @@ export class DeviceModel extends CoreModel {
 			}
 			candidates.sort((a, b) => {
 				const [sa, sb] = [this.streams[a.stream] as SStream, this.streams[b.stream] as SStream];
+				if (a.engine !== b.engine) return a.engine - b.engine;
 				if (a.engine === Engine.COMPUTE && sa.priority !== sb.priority)
 					return sa.priority - sb.priority;
 				return sa.readyAt - sb.readyAt || a.order - b.order;

@@ -10,21 +10,30 @@ import {
 	StreamKind,
 } from '../../core/codes.js';
 import { Core } from '../../core/core.js';
-import { type Dtype, expectDtype, expectShape, fillPattern, viewOf } from '../../dtype.js';
+import {
+	bytesPerElement,
+	type Dtype,
+	expectDtype,
+	expectShape,
+	fillPattern,
+	viewOf,
+} from '../../dtype.js';
 import {
 	DestroyedError,
 	DeviceFaultError,
 	ForeignObjectError,
+	InvalidArgumentError,
 	InvalidStateError,
 	NotReadyError,
 	NotRecordedError,
+	OutOfMemoryError,
 	QueueFullError,
 	TimingDisabledError,
 } from '../../errors.js';
 import { Recording, type TimelineKind } from '../../trace/recording.js';
 import {
+	expectDuration,
 	expectInteger,
-	expectNumber,
 	expectOneOf,
 	expectOptions,
 	expectWaitOptions,
@@ -48,6 +57,9 @@ import { Waits } from './waits.js';
  * call time, `hostWork(ns)` costs ns, and a wait ends at the completion plus a wake-up latency.
  * Work issued by a call is released at the end of the call, as CUDA submits it.
  */
+
+/** The end of virtual time: the clock stays an exact integer below it (2^53 ns, some 104 days). */
+const MAX_CLOCK_NS = 2 ** 53;
 
 /** A fence on the simulated device: stream `stream` has completed `seq` operations. */
 export interface SimFence {
@@ -123,7 +135,12 @@ export class SimDevice implements Device {
 
 	hostWork(ns: number): void {
 		this.assertUsable('hostWork');
-		const duration = Math.round(expectNumber('ns', ns, 0));
+		const duration = Math.round(expectDuration('ns', ns));
+		if (duration > MAX_CLOCK_NS - this.#host) {
+			throw new InvalidArgumentError(
+				`hostWork(): the virtual clock would pass 2^53 ns (it is at ${this.#host} ns)`,
+			);
+		}
 		this.#span('host_work', 'host work', this.#host, this.#host + duration);
 		this.#charge(duration);
 	}
@@ -199,22 +216,16 @@ export class SimDevice implements Device {
 		this.assertUsable('alloc');
 		expectDtype('dtype', dtype);
 		const length = expectShape('shape', shape);
-		const probe = viewOf(dtype, new ArrayBuffer(0));
-		return new DeviceArray(
-			this,
-			dtype,
-			shape,
-			length,
-			new ArrayBuffer(length * probe.BYTES_PER_ELEMENT),
-		);
+		const buffer = allocate('alloc()', 'device', length * bytesPerElement(dtype));
+		return new DeviceArray(this, dtype, shape, length, buffer);
 	}
 
 	allocHost<D extends Dtype>(dtype: D, shape: readonly number[]): PinnedArray<D> {
 		this.assertUsable('allocHost');
 		expectDtype('dtype', dtype);
 		const length = expectShape('shape', shape);
-		const probe = viewOf(dtype, new ArrayBuffer(0));
-		return new PinnedArray(this, dtype, shape, new ArrayBuffer(length * probe.BYTES_PER_ELEMENT));
+		const buffer = allocate('allocHost()', 'pinned host', length * bytesPerElement(dtype));
+		return new PinnedArray(this, dtype, shape, buffer);
 	}
 
 	// Streams and events ------------------------------------------------------------------------
@@ -511,7 +522,7 @@ export class SimDevice implements Device {
 
 	// Waiting -----------------------------------------------------------------------------------
 
-	synchronize(options?: WaitOptions): Promise<void> {
+	async synchronize(options?: WaitOptions): Promise<void> {
 		const opts = expectWaitOptions('options', options);
 		this.assertUsable('synchronize');
 		const raw = this.core.raw;
@@ -690,8 +701,14 @@ export class SimDevice implements Device {
 	}
 
 	#charge(ns: number): void {
+		if (ns > MAX_CLOCK_NS - this.#host) {
+			throw new InvalidStateError(
+				'the virtual clock reached its end (2^53 ns, some 104 days): create a new device',
+			);
+		}
 		this.#host += ns;
 		this.#hostBusy += ns;
+		this.#waits.kick();
 	}
 
 	#span(kind: TimelineKind, name: string, start: number, end: number): void {
@@ -726,6 +743,17 @@ export class SimDevice implements Device {
 	own(what: string, object: { device: unknown }): void {
 		if (object.device !== this)
 			throw new ForeignObjectError(`${what}: the object belongs to another device`);
+	}
+}
+
+/** An ArrayBuffer of `bytes`, or an OutOfMemoryError when the engine cannot hold one. */
+function allocate(what: string, kind: string, bytes: number): ArrayBuffer {
+	try {
+		return new ArrayBuffer(bytes);
+	} catch {
+		throw new OutOfMemoryError(
+			`${what}: cannot allocate ${bytes} bytes of ${kind} memory (the simulated device keeps it in an ArrayBuffer)`,
+		);
 	}
 }
 

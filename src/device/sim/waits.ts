@@ -1,3 +1,4 @@
+import { Stop } from '../../core/codes.js';
 import { TimeoutError } from '../../errors.js';
 import type { WaitOptions } from '../../validate.js';
 import type { WaitSpec } from '../device.js';
@@ -51,6 +52,7 @@ export class Waits {
 	readonly #device: SimDevice;
 	#pending: PendingWait[] = [];
 	#pumpScheduled = false;
+	#parked = false;
 
 	constructor(device: SimDevice) {
 		this.#device = device;
@@ -143,6 +145,7 @@ export class Waits {
 	}
 
 	#schedule(): void {
+		this.#parked = false;
 		if (this.#pumpScheduled) return;
 		this.#pumpScheduled = true;
 		macrotask(() => this.#pump());
@@ -159,15 +162,27 @@ export class Waits {
 			return;
 		}
 		this.#idle = true;
+		let stop: number;
 		try {
-			device.runUntilWaiter();
+			stop = device.runUntilWaiter();
 		} finally {
 			this.#idle = false;
 		}
 		// The host waited all along: it is at least where the device stopped.
 		device.hostReaches(device.deviceNow(), false);
 		if (device.fatal !== undefined) this.rejectAll(device.fatal);
-		if (this.#pending.length > 0) this.#schedule();
+		if (this.#pending.length === 0) return;
+		// An idle device (or one stuck behind a kernel that never ends) gets nowhere by itself:
+		// park until the host issues work, instead of spinning the event loop.
+		if (stop === Stop.IDLE) this.#parked = true;
+		else this.#schedule();
+	}
+
+	/** The host issued work: a parked pump has somewhere to go again. */
+	kick(): void {
+		if (!this.#parked) return;
+		this.#parked = false;
+		this.#schedule();
 	}
 
 	#idle = false;
