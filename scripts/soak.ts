@@ -136,20 +136,27 @@ async function cycleCopies(total: number): Promise<Sample[]> {
 	const handler = new AsyncOutputHandler<Float32Array>({ device, maxPending: 2 });
 	const samples = [await sample(device, 0)];
 	const every = Math.max(1, Math.floor(total / 10));
+	let taken = 0;
+	const takeOne = async () => {
+		const done = await handler.waitOne();
+		taken++;
+		if ((await done.get())[0] !== taken) throw new Error(`copy ${taken} delivered wrong values`);
+	};
 	for (let i = 1; i <= total; i++) {
 		stream.launchKernel({ durationNs: 1000, fill: { target: src, value: i, step: 0 } });
-		const out = asyncCopyToHost(src, { stream, into: pinned[i % 3] });
-		while (!handler.submit(out)) {
-			const done = await handler.waitOne();
-			if ((await done.get())[0] !== i - 2) throw new Error(`copy ${i - 2} delivered wrong values`);
-		}
+		const into = pinned[i % 3] as (typeof pinned)[0];
+		// The array comes round: its last result must have been taken (a copy into it is refused
+		// otherwise); outputs come out in submission order.
+		while (into.heldBy !== undefined) await takeOne();
+		const out = asyncCopyToHost(src, { stream, into });
+		while (!handler.submit(out)) await takeOne();
 		if (i % every === 0) {
-			for (const done of await handler.waitAll()) await done.get();
+			while (taken < i) await takeOne();
 			handler.clearCompleted();
 			samples.push(await sample(device, i));
 		}
 	}
-	for (const done of await handler.waitAll()) await done.get();
+	while (taken < total) await takeOne();
 	return samples;
 }
 

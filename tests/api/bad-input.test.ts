@@ -19,6 +19,7 @@ import {
 	InvalidStateError,
 	NotReadyError,
 	NotRecordedError,
+	OutOfMemoryError,
 	OutputFailedError,
 	QueueFullError,
 	TimingDisabledError,
@@ -35,13 +36,10 @@ type ErrorClass = abstract new (...args: never[]) => Error;
 
 /** Everything observable about a device and a few objects, to compare before and after. */
 function snapshot(device: Device, ...more: Check[]): string {
+	// The observers first: one that refreshes the device cannot change what is read after it.
+	const observed = more.map((f) => f());
 	const stats = device.stats();
-	return JSON.stringify([
-		device.now(),
-		stats.hostBusyNs,
-		stats.opsCompleted,
-		...more.map((f) => f()),
-	]);
+	return JSON.stringify([device.now(), stats.hostBusyNs, stats.opsCompleted, ...observed]);
 }
 
 /** Asserts that `fn` throws as expected and that `observe` reads the same before and after. */
@@ -82,6 +80,26 @@ async function withStream() {
 /** As `withStream`, with a second device whose objects are foreign to the first. */
 async function withOther() {
 	return { ...(await withStream()), other: await simDevice(EXACT) };
+}
+
+/**
+ * A device on the default profile, whose calls cost host time (EXACT's cost nothing and would
+ * hide a charge), and a stream on it. `queued` and `live` read the core directly, since
+ * `stream.query()` would itself charge a call: the work queued and the live output rows.
+ */
+async function withCosts() {
+	const device = await simDevice();
+	const stream = new Stream(device);
+	const raw = device.core.raw;
+	return { device, stream, queued: () => raw.sim_queued_ops(), live: () => raw.output_live() };
+}
+
+/** As `withCosts`, with a second stream on the device that was destroyed. */
+async function withDestroyedStream() {
+	const made = await withCosts();
+	const destroyed = new Stream(made.device, { label: 'gone' });
+	destroyed.destroy();
+	return { ...made, destroyed };
 }
 
 /** An output marked by hand up to completed, with the value 1. */
@@ -137,6 +155,22 @@ async function afterDeviceDestroy() {
 	return made;
 }
 
+/** An int32[4] pinned array holding 9, 8, 7, 6: not zeros, so that a partial write shows. */
+async function pinnedInt32() {
+	const device = await simDevice(EXACT);
+	const pinned = device.allocHost('int32', [4]);
+	pinned.write([9, 8, 7, 6]);
+	return { device, pinned, contents: () => [...pinned.read()] };
+}
+
+/** An int64[2] pinned array holding 9n, 8n; `contents` as strings (JSON has no bigints). */
+async function pinnedInt64() {
+	const device = await simDevice(EXACT);
+	const pinned = device.allocHost('int64', [2]);
+	pinned.write([9n, 8n]);
+	return { device, pinned, contents: () => [...pinned.read()].map(String) };
+}
+
 const INVALID = 'ERR_INVALID_ARGUMENT';
 const STATE = 'ERR_INVALID_STATE';
 const FOREIGN = 'ERR_FOREIGN_OBJECT';
@@ -149,6 +183,13 @@ const TIMEOUT = 'Expected a timeout of 0 to 2147483647 ms for options.timeout';
 const HELD =
 	"the array still holds the result of 'first', which was not taken yet; " +
 	'get() or cancel() that output first';
+const IN_BUFFER = '(the simulated device keeps it in an ArrayBuffer)';
+const CLOCK_END = 'the virtual clock reached its end (2^53 ns, some 104 days): create a new device';
+
+/** The start of the message for values a pinned array cannot take. */
+function badValues(kind: 'numbers' | 'bigints', room: number): string {
+	return `Expected ${kind} (an array or typed array of at most ${room}) for values`;
+}
 
 /** The message of a move that an output's life (pending, in_progress, then final) forbids. */
 function illegal(method: string, label: string, from: string, to: string): string {
@@ -238,6 +279,75 @@ bad("profile { launchNs: '5' }: a call time that is a string is refused", async 
 		InvalidArgumentError,
 		INVALID,
 		"Expected a finite number >= 0 for profile.launchNs, got '5' (string)",
+	);
+});
+
+// Objects that need a device, given something else ----------------------------------------------
+
+bad("new AsyncOutput('x'): a device that is not a Device is refused", async () => {
+	const device = await simDevice(EXACT);
+	refuses(
+		device,
+		() => new AsyncOutput('x' as never),
+		InvalidArgumentError,
+		INVALID,
+		"Expected a Device for device, got 'x' (string)",
+		() => device.core.raw.output_live(),
+	);
+});
+
+bad("new Event('x'): a device that is not a Device is refused", async () => {
+	const device = await simDevice(EXACT);
+	refuses(
+		device,
+		() => new Event('x' as never),
+		InvalidArgumentError,
+		INVALID,
+		"Expected a Device for device, got 'x' (string)",
+	);
+});
+
+bad("new Stream('x'): a device that is not a Device is refused", async () => {
+	const device = await simDevice(EXACT);
+	refuses(
+		device,
+		() => new Stream('x' as never),
+		InvalidArgumentError,
+		INVALID,
+		"Expected a Device for device, got 'x' (string)",
+	);
+});
+
+bad('new AsyncOutputHandler({ device: {} }): a device that is no Device is refused', async () => {
+	const device = await simDevice(EXACT);
+	refuses(
+		device,
+		() => new AsyncOutputHandler({ device: {} as never }),
+		InvalidArgumentError,
+		INVALID,
+		'Expected a Device for options.device, got Object (object)',
+	);
+});
+
+bad('new AsyncBarrier(1, { device: {} }): a device that is not a Device is refused', async () => {
+	const device = await simDevice(EXACT);
+	refuses(
+		device,
+		() => new AsyncBarrier(1, { device: {} as never }),
+		InvalidArgumentError,
+		INVALID,
+		'Expected a Device for options.device, got Object (object)',
+	);
+});
+
+bad('new DoubleBuffer({ device: {} }): a device that is not a Device is refused', async () => {
+	const device = await simDevice(EXACT);
+	refuses(
+		device,
+		() => new DoubleBuffer([4], 'int32', { device: {} as never }),
+		InvalidArgumentError,
+		INVALID,
+		'Expected a Device for options.device, got Object (object)',
 	);
 });
 
@@ -342,6 +452,28 @@ bad('alloc(shape [2^27, 2^27]): more than 2^53 elements are refused', async () =
 	);
 });
 
+bad('alloc(shape [2^25, 2^25]): more device memory than can be had is refused', async () => {
+	const device = await simDevice(EXACT);
+	refuses(
+		device,
+		() => device.alloc('int32', [2 ** 25, 2 ** 25]),
+		OutOfMemoryError,
+		'ERR_OUT_OF_MEMORY',
+		`alloc(): cannot allocate 4503599627370496 bytes of device memory ${IN_BUFFER}`,
+	);
+});
+
+bad("allocHost('float64', [2^40]): more pinned memory than can be had is refused", async () => {
+	const device = await simDevice(EXACT);
+	refuses(
+		device,
+		() => device.allocHost('float64', [2 ** 40]),
+		OutOfMemoryError,
+		'ERR_OUT_OF_MEMORY',
+		`allocHost(): cannot allocate 8796093022208 bytes of pinned host memory ${IN_BUFFER}`,
+	);
+});
+
 // Host work: durations ---------------------------------------------------------------------
 
 bad('hostWork(-5): a negative duration is refused', async () => {
@@ -399,17 +531,32 @@ bad("hostWork('5'): a duration that is a string is refused", async () => {
 	);
 });
 
-bad('hostWork(2) at 2^53 ns: moving the virtual clock past 2^53 ns is refused', async () => {
+bad('hostWork(1) at 2^53 ns: moving the virtual clock past 2^53 ns is refused', async () => {
 	const device = await simDevice(EXACT);
 	device.hostWork(2 ** 52);
 	device.hostWork(2 ** 52);
 	assert.is(device.now(), 2 ** 53);
 	refuses(
 		device,
-		() => device.hostWork(2),
+		() => device.hostWork(1),
 		InvalidArgumentError,
 		INVALID,
 		'hostWork(): the virtual clock would pass 2^53 ns (it is at 9007199254740992 ns)',
+	);
+});
+
+bad('launchKernel() at 2^53 ns: a call once the virtual clock has ended is refused', async () => {
+	const { device, stream, queued } = await withCosts();
+	device.hostWork(2 ** 52);
+	device.hostWork(2 ** 52);
+	assert.is(device.now(), 2 ** 53);
+	refuses(
+		device,
+		() => stream.launchKernel({ durationNs: 1 }),
+		InvalidStateError,
+		STATE,
+		CLOCK_END,
+		queued,
 	);
 });
 
@@ -703,6 +850,32 @@ bad('memset(x, 0): a target of another device is refused', async () => {
 	);
 });
 
+bad('launchKernel({ name: 5 }): a name that is not a string is refused', async () => {
+	const { device, stream, idle } = await withStream();
+	refuses(
+		device,
+		() => stream.launchKernel({ durationNs: 1, name: 5 as never }),
+		InvalidArgumentError,
+		INVALID,
+		'Expected a string for spec.name, got 5 (number)',
+		idle,
+	);
+});
+
+bad('memset(x, 1): a freed target is refused, charging no host time', async () => {
+	const { device, stream, queued } = await withCosts();
+	const x = device.alloc('int8', [4]);
+	x.free();
+	refuses(
+		device,
+		() => stream.memset(x, 1),
+		DestroyedError,
+		DESTROYED,
+		'Stream.memset(): the device array was freed',
+		queued,
+	);
+});
+
 // Fault injection ----------------------------------------------------------------------------
 
 bad("injectFault({ on: 'gpu' }): an unknown kind of operation is refused", async () => {
@@ -914,6 +1087,68 @@ bad("stream.waitStream('x'): a stream that is not a Stream is refused", async ()
 		INVALID,
 		"Expected a Stream for other, got 'x' (string)",
 		idle,
+	);
+});
+
+bad('new Stream({ label: 5 }): a label that is not a string is refused', async () => {
+	const device = await simDevice(EXACT);
+	refuses(
+		device,
+		() => new Stream(device, { label: 5 as never }),
+		InvalidArgumentError,
+		INVALID,
+		'Expected a string for options.label, got 5 (number)',
+	);
+});
+
+bad("stream.recordEvent('x'): an event that is not an Event is refused", async () => {
+	const { device, stream, idle } = await withStream();
+	refuses(
+		device,
+		() => stream.recordEvent('x' as never),
+		InvalidArgumentError,
+		INVALID,
+		"Expected an Event for event, got 'x' (string)",
+		idle,
+	);
+});
+
+bad('stream.waitEvent(event): a destroyed event is refused, charging no host time', async () => {
+	const { device, stream, queued } = await withCosts();
+	const event = new Event(device);
+	event.destroy();
+	refuses(
+		device,
+		() => stream.waitEvent(event),
+		DestroyedError,
+		DESTROYED,
+		'Stream.waitEvent(): the event was destroyed',
+		queued,
+	);
+});
+
+bad('event.record(stream): a destroyed stream is refused, charging no host time', async () => {
+	const { device, destroyed, queued } = await withDestroyedStream();
+	const event = new Event(device);
+	refuses(
+		device,
+		() => event.record(destroyed),
+		DestroyedError,
+		DESTROYED,
+		'Event.record(): the stream was destroyed',
+		queued,
+	);
+});
+
+bad('stream.waitStream(other): a destroyed stream is refused, charging no host time', async () => {
+	const { device, stream, destroyed, queued } = await withDestroyedStream();
+	refuses(
+		device,
+		() => stream.waitStream(destroyed),
+		DestroyedError,
+		DESTROYED,
+		'Stream.waitStream(): the stream was destroyed',
+		queued,
 	);
 });
 
@@ -1464,6 +1699,44 @@ bad('asyncBarrier([o, o]): the same output twice is refused', async () => {
 	);
 });
 
+bad('new DoubleBuffer({ stream }): a destroyed stream is refused', async () => {
+	const { device, destroyed, queued, live } = await withDestroyedStream();
+	refuses(
+		device,
+		() => new DoubleBuffer([4], 'int32', { device, stream: destroyed }),
+		DestroyedError,
+		DESTROYED,
+		'new DoubleBuffer(): the stream was destroyed',
+		queued,
+		live,
+	);
+});
+
+bad('new DoubleBuffer({ stream }): a stream of another device is refused', async () => {
+	const { device, other } = await withOther();
+	const stream = new Stream(other);
+	refuses(
+		device,
+		() => new DoubleBuffer([4], 'int32', { device, stream }),
+		ForeignObjectError,
+		FOREIGN,
+		'new DoubleBuffer(): options.stream belongs to another device',
+	);
+});
+
+bad("asyncBarrier([o, 'x']): a later output that is not an AsyncOutput is refused", async () => {
+	const device = await simDevice(EXACT);
+	const out = new AsyncOutput(device, { label: 'b' });
+	await refusesAsync(
+		device,
+		() => asyncBarrier([out, 'x' as never]),
+		InvalidArgumentError,
+		INVALID,
+		"Expected an AsyncOutput for outputs[1], got 'x' (string)",
+		() => out.state,
+	);
+});
+
 // Copies: a destination too small, the wrong types, objects of another device --------------------
 
 bad('asyncCopyToHost({ into }): a pinned destination too small is refused', async () => {
@@ -1841,6 +2114,62 @@ bad('copyToDevice(dst, src): a pinned source a copy is still writing is refused'
 	);
 });
 
+bad('asyncCopyToHost({ stream }): a destroyed stream is refused, making no output', async () => {
+	const { device, destroyed, queued, live } = await withDestroyedStream();
+	const x = device.alloc('int8', [4]);
+	refuses(
+		device,
+		() => asyncCopyToHost(x, { stream: destroyed }),
+		DestroyedError,
+		DESTROYED,
+		'asyncCopyToHost(): the stream was destroyed',
+		queued,
+		live,
+	);
+});
+
+bad('asyncCopyToHost({ after }): a destroyed stream to wait for is refused', async () => {
+	const { device, destroyed, queued, live } = await withDestroyedStream();
+	const x = device.alloc('int8', [4]);
+	refuses(
+		device,
+		() => asyncCopyToHost(x, { after: destroyed }),
+		DestroyedError,
+		DESTROYED,
+		'asyncCopyToHost(): the stream was destroyed',
+		queued,
+		live,
+	);
+});
+
+bad('asyncCopyToHost({ label: 5 }): a label that is not a string is refused', async () => {
+	const { device, stream, idle } = await withStream();
+	const x = device.alloc('int8', [4]);
+	refuses(
+		device,
+		() => asyncCopyToHost(x, { stream, label: 5 as never }),
+		InvalidArgumentError,
+		INVALID,
+		'Expected a string for options.label, got 5 (number)',
+		idle,
+		() => device.core.raw.output_live(),
+	);
+});
+
+bad('asyncCopyBatch({ stream }): a destroyed stream is refused, making no output', async () => {
+	const { device, destroyed, queued, live } = await withDestroyedStream();
+	const x = device.alloc('int8', [4]);
+	refuses(
+		device,
+		() => asyncCopyBatch([x], { stream: destroyed }),
+		DestroyedError,
+		DESTROYED,
+		'asyncCopyBatch(): the stream was destroyed',
+		queued,
+		live,
+	);
+});
+
 // Pinned arrays in use ---------------------------------------------------------------------
 
 bad('pinned.write(): writing a pinned array a copy to the device reads is refused', async () => {
@@ -1885,6 +2214,149 @@ bad('pinned.read(): reading a pinned array a copy is still writing is refused', 
 		idle,
 		() => output.state,
 	);
+});
+
+bad('pinned.write([1, 2, 3, 4, 5]): more values than the array holds are refused', async () => {
+	const { device, pinned, contents } = await pinnedInt32();
+	refuses(
+		device,
+		() => pinned.write([1, 2, 3, 4, 5]),
+		InvalidArgumentError,
+		INVALID,
+		`${badValues('numbers', 4)}, got [1, 2, 3, 4, 5] (array)`,
+		contents,
+	);
+});
+
+bad('pinned.write(values, -1): a negative offset is refused', async () => {
+	const { device, pinned, contents } = await pinnedInt32();
+	refuses(
+		device,
+		() => pinned.write([1], -1),
+		InvalidArgumentError,
+		INVALID,
+		'Expected an integer in [0, 4] for offset, got -1 (number)',
+		contents,
+	);
+});
+
+bad('pinned.write([1], 4): a value past the end of the array is refused', async () => {
+	const { device, pinned, contents } = await pinnedInt32();
+	refuses(
+		device,
+		() => pinned.write([1], 4),
+		InvalidArgumentError,
+		INVALID,
+		`${badValues('numbers', 0)}, got [1] (array)`,
+		contents,
+	);
+});
+
+bad('pinned.write(values, 1.5): a fractional offset is refused', async () => {
+	const { device, pinned, contents } = await pinnedInt32();
+	refuses(
+		device,
+		() => pinned.write([1], 1.5),
+		InvalidArgumentError,
+		INVALID,
+		'Expected an integer in [0, 4] for offset, got 1.5 (number)',
+		contents,
+	);
+});
+
+bad('pinned.write(values, NaN): a NaN offset is refused', async () => {
+	const { device, pinned, contents } = await pinnedInt32();
+	refuses(
+		device,
+		() => pinned.write([1], Number.NaN),
+		InvalidArgumentError,
+		INVALID,
+		'Expected an integer in [0, 4] for offset, got NaN (number)',
+		contents,
+	);
+});
+
+bad('pinned.write([1n]): a bigint into an int32 array is refused', async () => {
+	const { device, pinned, contents } = await pinnedInt32();
+	refuses(
+		device,
+		() => pinned.write([1n] as never),
+		InvalidArgumentError,
+		INVALID,
+		`${badValues('numbers', 4)}, got [1n] (array)`,
+		contents,
+	);
+});
+
+bad('pinned.write([1]): a number into an int64 array is refused', async () => {
+	const { device, pinned, contents } = await pinnedInt64();
+	refuses(
+		device,
+		() => pinned.write([1]),
+		InvalidArgumentError,
+		INVALID,
+		`${badValues('bigints', 2)}, got [1] (array)`,
+		contents,
+	);
+});
+
+bad('pinned.write(null): values that are not an array are refused', async () => {
+	const { device, pinned, contents } = await pinnedInt32();
+	refuses(
+		device,
+		() => pinned.write(null as never),
+		InvalidArgumentError,
+		INVALID,
+		`${badValues('numbers', 4)}, got null (null)`,
+		contents,
+	);
+});
+
+bad("pinned.write('12'): a string of digits as values is refused", async () => {
+	const { device, pinned, contents } = await pinnedInt32();
+	refuses(
+		device,
+		() => pinned.write('12' as never),
+		InvalidArgumentError,
+		INVALID,
+		`${badValues('numbers', 4)}, got '12' (string)`,
+		contents,
+	);
+});
+
+bad('pinned.write(5): a single number as values is refused', async () => {
+	const { device, pinned, contents } = await pinnedInt32();
+	refuses(
+		device,
+		() => pinned.write(5 as never),
+		InvalidArgumentError,
+		INVALID,
+		`${badValues('numbers', 4)}, got 5 (number)`,
+		contents,
+	);
+});
+
+bad("pinned.write([NaN, 'a']): values with a string among them are refused", async () => {
+	const { device, pinned, contents } = await pinnedInt32();
+	refuses(
+		device,
+		() => pinned.write([Number.NaN, 'a'] as never),
+		InvalidArgumentError,
+		INVALID,
+		`${badValues('numbers', 4)}, got [NaN, 'a'] (array)`,
+		contents,
+	);
+});
+
+bad('pinned.write(): Float32Array into float32 and BigInt64Array into int64 work', async () => {
+	const device = await simDevice(EXACT);
+	const floats = device.allocHost('float32', [4]);
+	floats.write(new Float32Array([0.5, -1.25, 3, 1e6]));
+	assert.equal([...floats.read()], [0.5, -1.25, 3, 1e6]);
+
+	const bigints = device.allocHost('int64', [2]);
+	bigints.write(new BigInt64Array([-1n, 2n ** 40n]));
+	assert.equal([...bigints.read()], [-1n, 2n ** 40n]);
 });
 
 // Use after destroy and free -------------------------------------------------------------------
@@ -2447,6 +2919,28 @@ bad('buffer.current after device.destroy() is refused', async () => {
 	);
 });
 
+bad('asyncCopyToHost(x) after device.destroy() is refused', async () => {
+	const { device, array } = await afterDeviceDestroy();
+	refuses(
+		device,
+		() => asyncCopyToHost(array),
+		DestroyedError,
+		DESTROYED,
+		'asyncCopyToHost(): the device was destroyed',
+	);
+});
+
+bad('asyncCopyBatch([x]) after device.destroy() is refused', async () => {
+	const { device, array } = await afterDeviceDestroy();
+	refuses(
+		device,
+		() => asyncCopyBatch([array]),
+		DestroyedError,
+		DESTROYED,
+		'asyncCopyBatch(): the device was destroyed',
+	);
+});
+
 // Outputs: completing or failing twice, get() twice, reuse after delivery -----------------------
 
 bad('markCompleted() twice: completing an output twice is refused', async () => {
@@ -2678,6 +3172,18 @@ bad('barrier.add(): an output already delivered is refused', async () => {
 	);
 });
 
+bad('new AsyncOutput({ label: 5 }): a label that is not a string is refused', async () => {
+	const device = await simDevice(EXACT);
+	refuses(
+		device,
+		() => new AsyncOutput(device, { label: 5 as never }),
+		InvalidArgumentError,
+		INVALID,
+		'Expected a string for options.label, got 5 (number)',
+		() => device.core.raw.output_live(),
+	);
+});
+
 // Handlers and barriers: objects of another handler or device, duplicates, overflow -------------
 
 bad('handler.submit(): an output that belongs to another handler is refused', async () => {
@@ -2879,6 +3385,29 @@ bad("buffer.transfer('x'): options that are not an object are refused", async ()
 		"Expected an options object for options, got 'x' (string)",
 		() => buffer.slotStates,
 	);
+});
+
+bad('buffer.transfer(): a slot holding a result not taken is refused', async () => {
+	const device = await simDevice(EXACT);
+	const buffer = new DoubleBuffer([4], 'int32', { device });
+	const first = buffer.transfer();
+	await buffer.swap();
+	await buffer.swap(); // back to slot 0: its transfer is done, `first` was never taken
+	refuses(
+		device,
+		() => buffer.transfer(),
+		BusyError,
+		BUSY,
+		"DoubleBuffer.transfer(): slot 0: the array still holds the result of 'slot 0 transfer', " +
+			'which was not taken yet; get() or cancel() that output first',
+		() => buffer.currentSlot,
+		() => buffer.slotStates,
+		() => first.state,
+		() => device.core.raw.output_live(),
+	);
+
+	assert.equal([...(await first.get())], [0, 0, 0, 0]);
+	assert.instance(buffer.transfer(), AsyncOutput, 'once taken, the slot transfers again');
 });
 
 bad.run();

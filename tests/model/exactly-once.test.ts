@@ -3,6 +3,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AsyncOutput } from '../../src/api/async-output.ts';
 import { asyncCopyToHost } from '../../src/api/copy.ts';
+import { DoubleBuffer } from '../../src/api/double-buffer.ts';
 import { AsyncOutputHandler } from '../../src/api/handler.ts';
 import { Stream } from '../../src/api/stream.ts';
 import { EXACT, simDevice } from '../helpers.ts';
@@ -55,6 +56,7 @@ once(`${runs} random pipelines deliver every output exactly once`, async () => {
 							take(await handler.waitOne({ timeout }));
 						} catch (error) {
 							assert.is((error as { code: string }).code, 'ERR_TIMEOUT');
+							device.hostWork(500); // a timeout of 0 moves no time: the host does something
 						}
 					}
 				};
@@ -106,5 +108,92 @@ once(`${runs} random pipelines deliver every output exactly once`, async () => {
 		{ numRuns: runs },
 	);
 });
+
+/** What a double-buffer pipeline does with each step's output once it is issued. */
+type Fate = 'take' | 'defer' | 'cancel';
+
+once(
+	`${runs} random double-buffer pipelines: each step's values once, untorn, or cancelled`,
+	async () => {
+		await fc.assert(
+			fc.asyncProperty(
+				fc.integer({ min: 2, max: 4 }),
+				fc.array(
+					fc.record({
+						computeNs: fc.integer({ min: 0, max: 8_000 }),
+						fate: fc.constantFrom<Fate>('take', 'defer', 'defer', 'cancel'),
+						swapTimeoutMs: fc.option(fc.constantFrom(0, 0.001, 0.004), { nil: undefined }),
+					}),
+					{ minLength: 1, maxLength: 16 },
+				),
+				async (slots, steps) => {
+					// 4,000 B per slot at 1 B/ns: 4 us transfers, as long as a typical kernel here.
+					const device = await simDevice({ ...EXACT, d2hPinnedGBps: 1 });
+					const main = new Stream(device, { label: 'main' });
+					const buffer = new DoubleBuffer([1000], 'int32', { device, slots });
+					const deferred = new Map<number, AsyncOutput<Int32Array>>();
+					const cancelled: AsyncOutput<Int32Array>[] = [];
+					const seen: number[] = [];
+					const take = async (step: number, out: AsyncOutput<Int32Array>) => {
+						const values = await out.get();
+						assert.is(values[0], step * 10, `step ${step}'s own values`);
+						assert.is(values[999], step * 10 + 999, `step ${step} untorn`);
+						seen.push(step);
+					};
+
+					for (const [step, plan] of steps.entries()) {
+						main.launchKernel({
+							durationNs: plan.computeNs,
+							fill: { target: buffer.current, value: step * 10, step: 1 },
+						});
+						// A slot whose result was deferred comes round: the transfer is refused until that
+						// result is taken; nothing is overwritten.
+						let out: AsyncOutput<Int32Array> | undefined;
+						while (out === undefined) {
+							try {
+								out = buffer.transfer({ after: main }) as AsyncOutput<Int32Array>;
+							} catch (error) {
+								assert.is((error as { code: string }).code, 'ERR_BUSY');
+								const [oldest, held] = [...deferred.entries()][0] as [
+									number,
+									AsyncOutput<Int32Array>,
+								];
+								deferred.delete(oldest);
+								await take(oldest, held);
+							}
+						}
+						if (plan.fate === 'take') await take(step, out);
+						else if (plan.fate === 'defer') deferred.set(step, out);
+						else {
+							out.cancel();
+							cancelled.push(out);
+						}
+						for (;;) {
+							try {
+								await buffer.swap({ timeout: plan.swapTimeoutMs });
+								break;
+							} catch (error) {
+								assert.is((error as { code: string }).code, 'ERR_TIMEOUT');
+								device.hostWork(500); // a timeout of 0 moves no time: the host does something
+							}
+						}
+					}
+					for (const [step, out] of deferred) await take(step, out);
+
+					const expected = steps.flatMap((p, i) => (p.fate === 'cancel' ? [] : [i]));
+					assert.equal(
+						[...seen].sort((a, b) => a - b),
+						expected,
+						'every step not cancelled, once',
+					);
+					for (const out of cancelled) {
+						assert.is(await out.get().catch((e) => e.code), 'ERR_CANCELLED');
+					}
+				},
+			),
+			{ numRuns: runs },
+		);
+	},
+);
 
 once.run();
