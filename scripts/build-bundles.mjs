@@ -1,5 +1,7 @@
 // Bundles the library and the CLI with esbuild. The Wasm core is already embedded by
-// build-wasm.mjs, so the same bundle runs in Node and in browsers without file access.
+// build-wasm.mjs (and the timeline viewer by build-viewer.mjs), so each bundle is one file with
+// no file access: dist/index.js for Node, dist/browser.js (minified) for browsers, chosen by the
+// `browser` condition of package.json's exports, and dist/cli.js for the command.
 import { build } from 'esbuild';
 
 const common = {
@@ -15,7 +17,14 @@ await Promise.all([
 		...common,
 		entryPoints: ['src/index.ts'],
 		outfile: 'dist/index.js',
-		platform: 'neutral',
+		platform: 'node',
+	}),
+	build({
+		...common,
+		entryPoints: ['src/index.ts'],
+		outfile: 'dist/browser.js',
+		platform: 'browser',
+		minify: true,
 	}),
 	build({
 		...common,
