@@ -30,10 +30,13 @@ interface DrawnRun {
 const data = JSON.parse(
 	(document.getElementById('timeline-data') as HTMLScriptElement).textContent ?? '{}',
 ) as TimelineData;
-const origin = Math.min(...data.runs.map((r) => r.start));
+// Times read as the clock of the run (virtual ns from the device's start, or from a trace's
+// first event); the window opens on the span that holds entries.
+const origin = 0;
+const first = Math.min(...data.runs.map((r) => r.start));
 const full: [number, number] = [
-	origin,
-	Math.max(origin + MIN_SPAN_NS, ...data.runs.map((r) => r.end)),
+	first,
+	Math.max(first + MIN_SPAN_NS, ...data.runs.map((r) => r.end)),
 ];
 const view = { t0: full[0], t1: full[1] };
 const tooltip = document.getElementById('tooltip') as HTMLDivElement;
@@ -149,8 +152,8 @@ function drawAxis(d: DrawnRun, width: number, scale: number): void {
 	const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= rough) ?? 10 * power;
 	d.axis.replaceChildren();
 	const height = Number(d.svg.getAttribute('height'));
-	const first = Math.ceil((view.t0 - origin) / step) * step + origin;
-	for (let t = first; t <= view.t1; t += step) {
+	const firstTick = Math.ceil((view.t0 - origin) / step) * step + origin;
+	for (let t = firstTick; t <= view.t1; t += step) {
 		const x = LABEL_WIDTH + (t - view.t0) * scale;
 		svgElement('line', { class: 'grid', x1: x, x2: x, y1: AXIS_HEIGHT - 6, y2: height }, d.axis);
 		const label = svgElement('text', { class: 'tick-label', x: x + 3, y: AXIS_HEIGHT - 9 }, d.axis);
