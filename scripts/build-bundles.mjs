@@ -54,7 +54,8 @@ for (const input of Object.keys(cli.metafile.inputs)) {
 const notices = [...packages.keys()].sort().map((dir) => {
 	const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
 	const licence = readdirSync(dir).find((f) => /^licen[cs]e/i.test(f));
-	const text = licence === undefined ? '(no licence file)' : readFileSync(join(dir, licence), 'utf8');
+	const text =
+		licence === undefined ? '(no licence file)' : readFileSync(join(dir, licence), 'utf8');
 	return `## ${manifest.name}@${manifest.version} (${manifest.license})\n\n${text.trim()}\n`;
 });
 writeFileSync(

@@ -60,6 +60,19 @@ async function box(page: Page, selector: string): Promise<{ x: number; width: nu
 		}));
 }
 
+/** A screenshot of the page down to the end of its last run. */
+async function screenshot(page: Page, name: string): Promise<void> {
+	const bottom = await page.evaluate(
+		() => (document.getElementById('runs') as HTMLElement).getBoundingClientRect().bottom,
+	);
+	const width = page.viewportSize()?.width ?? 1400;
+	await page.screenshot({
+		path: join(SHOTS, name),
+		fullPage: true,
+		clip: { x: 0, y: 0, width, height: Math.ceil(bottom) + 8 },
+	});
+}
+
 const timeline = suite('HTML timelines in Chromium');
 let dir = '';
 
@@ -111,7 +124,7 @@ withChromium(timeline, 'the demo: one bar per entry of both runs; hover, zoom, p
 		assert.match(text, /step 0/);
 		assert.match(text, /kindkernel/);
 		assert.match(text, /duration5\.000 ms/);
-		await page.screenshot({ path: join(SHOTS, 'timeline-demo.png'), fullPage: true });
+		await screenshot(page, 'timeline-demo.png');
 
 		// The wheel zooms in around the pointer, dragging pans, a double click shows everything.
 		const before = await box(page, kernel);
@@ -153,7 +166,7 @@ withChromium(
 			}
 			const labels = await page.locator('section[data-run="1"] .lane-label').allTextContents();
 			assert.ok(labels.includes('stream 7 H2D side'), labels.join(', '));
-			await page.screenshot({ path: join(SHOTS, 'timeline-alexnet.png'), fullPage: true });
+			await screenshot(page, 'timeline-alexnet.png');
 		});
 		assert.ok(statSync(join(SHOTS, 'timeline-alexnet.png')).size > 10_000);
 	},

@@ -31,13 +31,12 @@ const data = JSON.parse(
 	(document.getElementById('timeline-data') as HTMLScriptElement).textContent ?? '{}',
 ) as TimelineData;
 // Times read as the clock of the run (virtual ns from the device's start, or from a trace's
-// first event); the window opens on the span that holds entries.
+// first event); the window opens on the span that holds entries, from 0 when it starts close.
 const origin = 0;
-const first = Math.min(...data.runs.map((r) => r.start));
-const full: [number, number] = [
-	first,
-	Math.max(first + MIN_SPAN_NS, ...data.runs.map((r) => r.end)),
-];
+const last = Math.max(...data.runs.map((r) => r.end));
+const earliest = Math.min(...data.runs.map((r) => r.start));
+const first = earliest >= 0 && earliest < last * 0.02 ? 0 : earliest;
+const full: [number, number] = [first, Math.max(first + MIN_SPAN_NS, last)];
 const view = { t0: full[0], t1: full[1] };
 const tooltip = document.getElementById('tooltip') as HTMLDivElement;
 const drawn: DrawnRun[] = [];
