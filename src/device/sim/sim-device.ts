@@ -279,11 +279,8 @@ export class SimDevice implements Device {
 		const on = recorded ? raw.sim_event_stream(event) : stream;
 		const seq = recorded ? raw.sim_event_seq(event) : 0;
 		const op = this.#check(raw.sim_enqueue_wait(stream, on, seq, release), 'Stream.waitEvent');
-		this.#payloads[op] = this.#issued(
-			stream,
-			{ kind: 'stream_wait', name: 'wait event', lane: this.#lane(stream) },
-			{ releaseNs: release, durationNs: 0, wait: [on, seq] },
-		);
+		this.#payloads[op] = { kind: 'stream_wait', name: 'wait event', lane: this.#lane(stream) };
+		this.#log(op, stream, { releaseNs: release, durationNs: 0, wait: [on, seq] });
 	}
 
 	eventCreate(timing: boolean, _blocking: boolean): number {
@@ -299,11 +296,8 @@ export class SimDevice implements Device {
 		this.assertUsable('Event.record');
 		const release = this.#light();
 		const op = this.#check(this.core.raw.sim_event_record(event, stream, release), 'Event.record');
-		this.#payloads[op] = this.#issued(
-			stream,
-			{ kind: 'event_record', name: 'event record', lane: this.#lane(stream) },
-			{ releaseNs: release, durationNs: 0 },
-		);
+		this.#payloads[op] = { kind: 'event_record', name: 'event record', lane: this.#lane(stream) };
+		this.#log(op, stream, { releaseNs: release, durationNs: 0 });
 	}
 
 	eventQuery(event: number): boolean {
@@ -380,25 +374,22 @@ export class SimDevice implements Device {
 			'launchKernel',
 		);
 		const fill = spec.fill;
-		this.#payloads[op] = this.#issued(
-			stream,
-			{
-				kind: 'kernel',
-				name: spec.name ?? 'kernel',
-				lane: this.#lane(stream),
-				engine: 'compute',
-				onEnd:
-					fill === undefined
-						? undefined
-						: () =>
-								fillPattern(
-									viewOf(fill.target.dtype, fill.target.storage as ArrayBuffer),
-									fill.value,
-									fill.step ?? 0,
-								),
-			},
-			{ releaseNs: release, durationNs: duration, units, flags },
-		);
+		this.#payloads[op] = {
+			kind: 'kernel',
+			name: spec.name ?? 'kernel',
+			lane: this.#lane(stream),
+			engine: 'compute',
+			onEnd:
+				fill === undefined
+					? undefined
+					: () =>
+							fillPattern(
+								viewOf(fill.target.dtype, fill.target.storage as ArrayBuffer),
+								fill.value,
+								fill.step ?? 0,
+							),
+		};
+		this.#log(op, stream, { releaseNs: release, durationNs: duration, units, flags });
 	}
 
 	copyToHost(
@@ -422,21 +413,18 @@ export class SimDevice implements Device {
 			? new Uint8Array(dst.data.buffer, dst.data.byteOffset, dst.byteLength)
 			: asBytes(dst);
 		if (pinned) dst.retain(true);
-		this.#payloads[op] = this.#issued(
-			stream,
-			{
-				kind: 'copy_d2h',
-				name: `copy D2H ${pinned ? 'pinned' : 'pageable'}`,
-				lane: this.#lane(stream),
-				engine: 'copy D2H',
-				bytes,
-				onEnd: () => {
-					target.set(new Uint8Array(src.storage as ArrayBuffer, 0, bytes), byteOffset);
-					if (pinned) dst.release(true);
-				},
+		this.#payloads[op] = {
+			kind: 'copy_d2h',
+			name: `copy D2H ${pinned ? 'pinned' : 'pageable'}`,
+			lane: this.#lane(stream),
+			engine: 'copy D2H',
+			bytes,
+			onEnd: () => {
+				target.set(new Uint8Array(src.storage as ArrayBuffer, 0, bytes), byteOffset);
+				if (pinned) dst.release(true);
 			},
-			{ releaseNs: release, durationNs: duration, flags },
-		);
+		};
+		this.#log(op, stream, { releaseNs: release, durationNs: duration, flags });
 		// A copy into pageable memory returns only once it is done, as cudaMemcpyAsync does.
 		if (!pinned) this.#blockUntil({ stream, seq: this.core.raw.sim_stream_issued(stream) });
 	}
@@ -457,21 +445,18 @@ export class SimDevice implements Device {
 			? new Uint8Array(src.data.buffer, src.data.byteOffset, bytes)
 			: asBytes(src);
 		if (pinned) src.retain(false);
-		this.#payloads[op] = this.#issued(
-			stream,
-			{
-				kind: 'copy_h2d',
-				name: `copy H2D ${pinned ? 'pinned' : 'pageable'}`,
-				lane: this.#lane(stream),
-				engine: 'copy H2D',
-				bytes,
-				onEnd: () => {
-					new Uint8Array(dst.storage as ArrayBuffer).set(source);
-					if (pinned) src.release(false);
-				},
+		this.#payloads[op] = {
+			kind: 'copy_h2d',
+			name: `copy H2D ${pinned ? 'pinned' : 'pageable'}`,
+			lane: this.#lane(stream),
+			engine: 'copy H2D',
+			bytes,
+			onEnd: () => {
+				new Uint8Array(dst.storage as ArrayBuffer).set(source);
+				if (pinned) src.release(false);
 			},
-			{ releaseNs: release, durationNs: duration, flags },
-		);
+		};
+		this.#log(op, stream, { releaseNs: release, durationNs: duration, flags });
 		// Pageable memory is staged by the driver: the call returns once the data is on its way.
 		if (!pinned) this.#blockUntil({ stream, seq: this.core.raw.sim_stream_issued(stream) });
 	}
@@ -492,18 +477,15 @@ export class SimDevice implements Device {
 			),
 			'memset',
 		);
-		this.#payloads[op] = this.#issued(
-			stream,
-			{
-				kind: 'memset',
-				name: 'memset',
-				lane: this.#lane(stream),
-				engine: 'compute',
-				bytes: target.byteLength,
-				onEnd: () => new Uint8Array(target.storage as ArrayBuffer).fill(byte),
-			},
-			{ releaseNs: release, durationNs: duration, units: COMPUTE_UNITS },
-		);
+		this.#payloads[op] = {
+			kind: 'memset',
+			name: 'memset',
+			lane: this.#lane(stream),
+			engine: 'compute',
+			bytes: target.byteLength,
+			onEnd: () => new Uint8Array(target.storage as ArrayBuffer).fill(byte),
+		};
+		this.#log(op, stream, { releaseNs: release, durationNs: duration, units: COMPUTE_UNITS });
 	}
 
 	launchHostFunc(stream: number, fn: () => void): void {
@@ -521,17 +503,14 @@ export class SimDevice implements Device {
 			),
 			'launchHostFunc',
 		);
-		this.#payloads[op] = this.#issued(
-			stream,
-			{
-				kind: 'host_func',
-				name: fn.name || 'host function',
-				lane: this.#lane(stream),
-				engine: 'host functions',
-				onStart: () => this.#runHostFunc(fn),
-			},
-			{ releaseNs: release, durationNs: this.profile.hostFuncNs },
-		);
+		this.#payloads[op] = {
+			kind: 'host_func',
+			name: fn.name || 'host function',
+			lane: this.#lane(stream),
+			engine: 'host functions',
+			onStart: () => this.#runHostFunc(fn),
+		};
+		this.#log(op, stream, { releaseNs: release, durationNs: this.profile.hostFuncNs });
 	}
 
 	bindOutput(stream: number, output: number): Fence {
@@ -541,11 +520,8 @@ export class SimDevice implements Device {
 		const op = this.#check(raw.sim_event_record(event, stream, release), 'bindOutput');
 		raw.sim_event_destroy(event);
 		raw.sim_op_signal(op, output);
-		this.#payloads[op] = this.#issued(
-			stream,
-			{ kind: 'event_record', name: 'output ready', lane: this.#lane(stream) },
-			{ releaseNs: release, durationNs: 0 },
-		);
+		this.#payloads[op] = { kind: 'event_record', name: 'output ready', lane: this.#lane(stream) };
+		this.#log(op, stream, { releaseNs: release, durationNs: 0 });
 		return { stream, seq: raw.sim_op_seq(op) } satisfies SimFence;
 	}
 
@@ -740,10 +716,11 @@ export class SimDevice implements Device {
 		this.#recorder?.recording.add({ kind, name, lane: 'host', start, end });
 	}
 
-	/** Logs an op the host just issued to the recording, when one is on; returns its payload. */
-	#issued(stream: number, payload: Payload, issue: Issue): Payload {
+	/** Logs the op just issued (its payload set) to the recording, when one is on. */
+	#log(op: number, stream: number, issue: Issue): void {
 		const recorder = this.#recorder;
-		if (recorder === undefined) return payload;
+		const payload = this.#payloads[op];
+		if (recorder === undefined || payload === undefined) return;
 
 		const priority = (handle: number) => this.#priorities.get(handle) ?? 0;
 		const wait = issue.wait;
@@ -762,7 +739,6 @@ export class SimDevice implements Device {
 					? undefined
 					: recorder.waitFor(wait[0], wait[1], this.#lane(wait[0]), priority(wait[0])),
 		});
-		return payload;
 	}
 
 	#lane(stream: number): string {
