@@ -121,7 +121,12 @@ function drawRun(run: TimelineRun, index: number, parent: HTMLElement): DrawnRun
 	return { run, svg, rects, axis, clip };
 }
 
-/** Puts every bar and tick where the time window says. */
+/**
+ * Puts every bar and tick where the time window says.
+ * TODO(perf): every bar is moved on every wheel or drag event; fine for thousands of bars (the
+ * AlexNet replay draws some 1,600), slow for hundreds of thousands, which would want culling to the
+ * window or a canvas.
+ */
 function layout(): void {
 	const span = view.t1 - view.t0;
 	for (const d of drawn) {
