@@ -21,5 +21,31 @@ export { DEFAULT_PROFILE, type DeviceProfile, PROFILES, profileForGpu } from './
 export { SimDevice } from './device/sim/sim-device.js';
 export { DTYPES, type Dtype, type TypedArrayOf } from './dtype.js';
 export * from './errors.js';
-export { Recording, type TimelineEvent, type TimelineKind } from './trace/recording.js';
+export {
+	type DecodeLoopConfig,
+	type DecodeLoopOptions,
+	type DecodeLoopRun,
+	decodeLoopConfig,
+	runDecodeLoop,
+} from './pipeline/decode-loop.js';
+export { toChromeTrace } from './trace/chrome.js';
+export { type HtmlTimelineOptions, toHtmlTimeline } from './trace/html.js';
+export { type KinetoTrace, parseKineto } from './trace/kineto.js';
+export {
+	type IssuedOp,
+	type OpKind,
+	type RecordedStream,
+	Recording,
+	type TimelineEvent,
+	type TimelineKind,
+} from './trace/recording.js';
+export {
+	isRecordingFile,
+	type NamedRecording,
+	parseRecordings,
+	RECORDING_FORMAT,
+	recordingsToJson,
+} from './trace/recording-file.js';
+export { replayRecording } from './trace/recording-replay.js';
+export { type ReplayOptions, type ReplayReport, replayTrace } from './trace/replay.js';
 export type { WaitOptions } from './validate.js';

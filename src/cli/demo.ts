@@ -2,7 +2,9 @@ import { writeFileSync } from 'node:fs';
 import { createDevice, type DeviceChoice } from '../device/create.js';
 import { type DecodeLoopRun, decodeLoopConfig, runDecodeLoop } from '../pipeline/decode-loop.js';
 import { toChromeTrace } from '../trace/chrome.js';
+import { toHtmlTimeline } from '../trace/html.js';
 import type { Recording } from '../trace/recording.js';
+import { type NamedRecording, recordingsToJson } from '../trace/recording-file.js';
 import { bytes, ms, pct, signedPct, table } from './format.js';
 
 /** Options of `async-output demo`, as parsed. */
@@ -16,6 +18,8 @@ export interface DemoArgs {
 	vocab: number;
 	json: boolean;
 	traceOut?: string;
+	html?: string;
+	record?: string;
 }
 
 /** Runs the decode loop serial then overlapped and returns what to print. */
@@ -28,36 +32,44 @@ export async function demo(args: DemoArgs): Promise<string> {
 		vocab: args.vocab,
 	};
 	const config = decodeLoopConfig(options);
-	const record = args.traceOut !== undefined;
 	const runs: DecodeLoopRun[] = [];
 	for (const mode of ['serial', 'overlapped'] as const) {
-		// A fresh device per mode, so that each run starts from a clock of zero.
+		// A fresh device per mode, so that each run starts from a clock of zero; recording is
+		// passive and cheap, and gives every run its hash.
 		const device = await createDevice(args.device, { profile: args.profile });
-		runs.push(await runDecodeLoop(device, mode, options, record));
+		runs.push(await runDecodeLoop(device, mode, options, true));
 		device.destroy();
 	}
 	const device = await createDevice(args.device, { profile: args.profile });
 	const [serial, overlapped] = runs as [DecodeLoopRun, DecodeLoopRun];
+	const named: NamedRecording[] = runs.map((r) => ({
+		name: `decode loop, ${r.mode}`,
+		recording: r.recording as Recording,
+	}));
 
-	if (args.traceOut !== undefined) {
-		const trace = toChromeTrace(
-			runs.map((r) => ({ name: `decode loop, ${r.mode}`, recording: r.recording as Recording })),
-		);
-		writeFileSync(args.traceOut, JSON.stringify(trace));
+	if (args.traceOut !== undefined)
+		writeFileSync(args.traceOut, JSON.stringify(toChromeTrace(named)));
+	if (args.html !== undefined) {
+		const title = `async-output demo: ${config.steps} steps on the ${device.name}, serial and overlapped`;
+		writeFileSync(args.html, toHtmlTimeline(named, { title }));
 	}
+	if (args.record !== undefined) writeFileSync(args.record, recordingsToJson(named));
 
 	const result = {
 		device: { kind: device.kind, name: device.name, profile: device.profile?.id },
 		config,
-		runs: runs.map(({ recording: _, ...run }) => ({
+		runs: runs.map(({ recording, ...run }) => ({
 			...run,
 			overlap: Number(run.overlap.toFixed(6)),
+			hash: recording?.hash(),
 		})),
 		speedup: Number((serial.stepNs / overlapped.stepNs).toFixed(6)),
 		overlappedVsBound: Number(
 			((overlapped.stepNs - overlapped.boundNs) / overlapped.boundNs).toFixed(6),
 		),
 		traceOut: args.traceOut,
+		html: args.html,
+		record: args.record,
 	};
 	device.destroy();
 	if (args.json) return `${JSON.stringify(result, null, 2)}\n`;
@@ -96,6 +108,11 @@ export async function demo(args: DemoArgs): Promise<string> {
 		`Overlapped, each step takes ${ms(overlapped.stepNs)} ms: ${signedPct(result.overlappedVsBound * 100, 3)} from the bound, ${result.speedup.toFixed(2)}x the serial loop.`,
 	];
 	if (args.traceOut !== undefined)
-		lines.push(`Timeline written to ${args.traceOut} (open it in https://ui.perfetto.dev).`);
+		lines.push(`Chrome trace written to ${args.traceOut} (open it in https://ui.perfetto.dev).`);
+	if (args.html !== undefined) lines.push(`HTML timeline written to ${args.html}.`);
+	if (args.record !== undefined)
+		lines.push(
+			`Recording written to ${args.record} (hashes ${named.map((r) => r.recording.hash()).join(', ')}; replay it with async-output replay ${args.record}).`,
+		);
 	return `${lines.join('\n')}\n`;
 }

@@ -45,6 +45,8 @@ program
 	.option('--vocab <n>', 'columns of the logits (float32)', integer('--vocab', 1), 32000)
 	.option('--json', 'print machine-readable results', false)
 	.option('--trace-out <file>', 'write a Chrome trace (Perfetto) of both runs')
+	.option('--html <file>', 'write a self-contained HTML timeline of both runs')
+	.option('--record <file>', 'write a recording of both runs (replay it with `replay <file>`)')
 	.action(async (options) => {
 		process.stdout.write(await demo(options));
 	});
@@ -52,14 +54,17 @@ program
 program
 	.command('replay')
 	.description(
-		'replay a PyTorch profiler (Kineto) trace, report the replay error and the async-output what-if',
+		'replay a PyTorch profiler (Kineto) trace, report the replay error and the async-output what-if; or replay a recording of async-output and compare its hash',
 	)
-	.argument('<trace>', 'trace JSON file')
+	.argument('<trace>', 'profiler trace or recording JSON file')
 	.option('--profile <id>', 'device profile instead of the one matched to the trace GPU')
 	.option('--json', 'print machine-readable results', false)
 	.option('--trace-out <file>', 'write a Chrome trace (Perfetto) of the replay and the what-if')
+	.option('--html <file>', 'write a self-contained HTML timeline of the replay and the what-if')
 	.action(async (trace: string, options) => {
-		process.stdout.write(await replay({ trace, ...options }));
+		const { text, exitCode } = await replay({ trace, ...options });
+		process.stdout.write(text);
+		process.exitCode = exitCode;
 	});
 
 try {

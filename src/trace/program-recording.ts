@@ -37,18 +37,14 @@ export function programRecording(device: string, program: Program, times: Progra
 		let previous = 0;
 		lane.steps.forEach((step, i) => {
 			const end = ends[i] as number;
-			if (step.kind === 'wait' && end > previous) {
+			if (step.kind !== 'launch' && end > previous) {
+				// Host work (the time between and inside calls) and waits, as the host spent it.
 				const start = previous;
+				const kind = step.kind === 'wait' ? 'host_wait' : 'host_work';
+				const name = step.name ?? (step.kind === 'wait' ? 'wait' : 'host work');
 				rows.push({
 					at: start,
-					add: () =>
-						recording.add({
-							kind: 'host_wait',
-							name: step.name ?? 'wait',
-							lane: lane.label,
-							start,
-							end,
-						}),
+					add: () => recording.add({ kind, name, lane: lane.label, start, end }),
 				});
 			}
 			if (end >= 0) previous = end;

@@ -400,7 +400,10 @@ function build(trace: KinetoTrace, profile: DeviceProfile, whatIf: boolean): Bui
 			if (call.thread !== thread) continue;
 			const end = call.start + call.duration;
 			const nested = end <= cursor;
-			if (!nested && call.start > cursor) steps.push({ kind: 'work', ns: call.start - cursor });
+			if (!nested && call.start > cursor) {
+				const name = cursor === 0 ? 'host, before the first call' : 'host, between calls';
+				steps.push({ kind: 'work', ns: call.start - cursor, name });
+			}
 			const own = nested ? 0 : end - Math.max(cursor, call.start);
 			const items = itemsByCall.get(c) ?? [];
 			const launches = (delay: number) => {
@@ -425,7 +428,7 @@ function build(trace: KinetoTrace, profile: DeviceProfile, whatIf: boolean): Bui
 					if (seq > 0) steps.push({ kind: 'wait', stream: s, seq, name: call.name });
 					done = Math.max(done, traceEnd(s, seq));
 				}
-				steps.push({ kind: 'work', ns: Math.min(own, Math.max(0, end - done)) });
+				steps.push({ kind: 'work', ns: Math.min(own, Math.max(0, end - done)), name: call.name });
 			} else if (call.role === 'launch' && items.length > 0) {
 				const ops = call.ops.map((o) => trace.ops[o] as TraceOp);
 				const copies = ops.filter((o) => o.kind === 'copy_h2d' || o.kind === 'copy_d2h');
@@ -433,26 +436,34 @@ function build(trace: KinetoTrace, profile: DeviceProfile, whatIf: boolean): Bui
 				const staging = stagingLag(call, copies, profile);
 				if (whatIf && copies.length > 0) {
 					// A pinned, asynchronous copy: the call costs a launch, nothing more.
-					steps.push({ kind: 'work', ns: nested ? 0 : Math.min(own, profile.launchNs) });
+					steps.push({
+						kind: 'work',
+						ns: nested ? 0 : Math.min(own, profile.launchNs),
+						name: call.name,
+					});
 					launches(0);
 				} else if (!nested && end >= opsEnd && copies.length === ops.length) {
 					// The call returned only after its copy did (pageable device-to-host, say).
 					launches(staging);
 					const [s, i] = position.get(items[items.length - 1] as Item) as [number, number];
-					steps.push({ kind: 'work', ns: staging });
+					steps.push({ kind: 'work', ns: staging, name: call.name });
 					steps.push({ kind: 'wait', stream: s, seq: i + 1, name: call.name });
-					steps.push({ kind: 'work', ns: Math.min(own, Math.max(0, end - opsEnd)) });
+					steps.push({
+						kind: 'work',
+						ns: Math.min(own, Math.max(0, end - opsEnd)),
+						name: call.name,
+					});
 				} else if (copies.some((o) => !o.pinned)) {
 					// Pageable: the DMA starts once the driver has staged the first chunk.
 					launches(staging);
-					steps.push({ kind: 'work', ns: own });
+					steps.push({ kind: 'work', ns: own, name: call.name });
 				} else {
 					// Work is submitted when the launch call returns, and starts a little later.
-					steps.push({ kind: 'work', ns: own });
+					steps.push({ kind: 'work', ns: own, name: call.name });
 					launches(ops.some((o) => o.kind === 'kernel') ? profile.submitNs : profile.copySubmitNs);
 				}
 			} else {
-				steps.push({ kind: 'work', ns: own });
+				steps.push({ kind: 'work', ns: own, name: call.name });
 				launches(0);
 			}
 			cursor = Math.max(cursor, end);

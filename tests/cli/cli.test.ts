@@ -1,10 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseKineto } from '../../src/trace/kineto.ts';
+import type { Recording } from '../../src/trace/recording.ts';
+import { parseRecordings, recordingsToJson } from '../../src/trace/recording-file.ts';
 import { replayTrace } from '../../src/trace/replay.ts';
 import { tracePath } from '../helpers.ts';
 
@@ -68,6 +70,84 @@ demo('--trace-out writes a Chrome trace with every kernel of both runs', () => {
 	}
 });
 
+demo(
+	'--record and --html write a recording that replays to the same hashes, and its timeline',
+	() => {
+		const dir = mkdtempSync(join(tmpdir(), 'async-output-'));
+		try {
+			const record = join(dir, 'demo.json');
+			const html = join(dir, 'demo.html');
+			const json = JSON.parse(
+				cli('demo', '--steps', '8', '--json', '--record', record, '--html', html).stdout,
+			);
+			const hashes = json.runs.map((r: { hash: string }) => r.hash);
+			assert.is(hashes.length, 2);
+			assert.match(readFileSync(html, 'utf8'), /^<!doctype html>/);
+
+			const replayed = cli('replay', record, '--json');
+			assert.is(replayed.code, 0, replayed.stderr);
+			const result = JSON.parse(replayed.stdout);
+			assert.equal(
+				result.runs.map((r: { recordedHash: string }) => r.recordedHash),
+				hashes,
+			);
+			assert.equal(
+				result.runs.map((r: { replayedHash: string }) => r.replayedHash),
+				hashes,
+			);
+			assert.ok(result.runs.every((r: { identical: boolean }) => r.identical));
+			assert.equal(
+				result.runs.map((r: { ops: number }) => r.ops),
+				[24, 40],
+			);
+
+			const text = cli('replay', record, '--html', join(dir, 'replay.html'));
+			assert.is(text.code, 0, text.stderr);
+			assert.match(text.stdout, new RegExp(`replayed ${hashes[0]}: the same timeline`));
+			assert.match(text.stdout, /HTML timeline written to .*replay\.html/);
+		} finally {
+			rmSync(dir, { recursive: true, force: true });
+		}
+	},
+);
+
+demo(
+	'a recording that no longer matches its timeline replays as DIFFERENT, exit code 1',
+	async () => {
+		const dir = mkdtempSync(join(tmpdir(), 'async-output-'));
+		try {
+			const record = join(dir, 'demo.json');
+			assert.is(cli('demo', '--steps', '4', '--record', record).code, 0);
+			// Lengthen a kernel and store the edited run's own hash: a consistent file, but its
+			// timeline is no longer what its ops give.
+			const runs = parseRecordings(readFileSync(record, 'utf8'));
+			const first = runs[0] as { recording: Recording };
+			(first.recording.ops[0] as { durationNs: number }).durationNs += 1000;
+			writeFileSync(record, recordingsToJson(runs));
+
+			const run = cli('replay', record);
+			assert.is(run.code, 1);
+			assert.match(run.stdout, /DIFFERENT/);
+			const tampered = readFileSync(record, 'utf8').replace(
+				'"durationNs":5000000',
+				'"durationNs":5000001',
+			);
+			writeFileSync(record, tampered);
+			const bad = cli('replay', record);
+			assert.is(bad.code, 1);
+			assert.match(
+				bad.stderr,
+				/stores hash '[0-9a-f]{16}' but its content hashes to .*\[ERR_TRACE_FORMAT\]/,
+			);
+			const profile = cli('replay', record, '--profile', 'a100');
+			assert.is(profile.code, 1);
+			assert.match(profile.stderr, /--profile applies to profiler traces/);
+		} finally {
+			rmSync(dir, { recursive: true, force: true });
+		}
+	},
+);
+
 demo('rejects bad options with a message and exit code 1', () => {
 	const run = cli('demo', '--steps', 'two');
 	assert.is(run.code, 1);
@@ -116,6 +196,36 @@ replay('the table shows the same numbers as --json', () => {
 	);
 	assert.ok(text.includes(`median ${(json.error.start.medianNs / 1000).toFixed(1)} us`));
 	assert.ok(text.includes(`${(json.whatIf.savedNs / 1e6).toFixed(3)} ms saved`));
+});
+
+replay('--html writes the replay and the what-if of AlexNet with every GPU op', () => {
+	const dir = mkdtempSync(join(tmpdir(), 'async-output-'));
+	try {
+		const file = join(dir, 'alexnet.html');
+		const run = cli('replay', tracePath('hta_alexnet_a100.json'), '--html', file);
+		assert.is(run.code, 0, run.stderr);
+		const html = readFileSync(file, 'utf8');
+		const data = JSON.parse(
+			(
+				html.match(
+					/<script type="application\/json" id="timeline-data">(.*?)<\/script>/s,
+				) as string[]
+			)[1] as string,
+		);
+		for (const r of data.runs) {
+			const ops = r.bars.filter(
+				(b: { kind: string; copyOf?: boolean }) =>
+					['kernel', 'copy_h2d', 'memset'].includes(b.kind) && b.copyOf !== true,
+			);
+			assert.is(ops.length, 79 + 16 + 3, r.name);
+		}
+		assert.equal(
+			data.runs.map((r: { name: string }) => r.name),
+			['replay', 'what-if (async output)'],
+		);
+	} finally {
+		rmSync(dir, { recursive: true, force: true });
+	}
 });
 
 replay('a missing or malformed trace exits 1 with a clear message', () => {

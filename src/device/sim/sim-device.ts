@@ -30,7 +30,7 @@ import {
 	QueueFullError,
 	TimingDisabledError,
 } from '../../errors.js';
-import { Recording, type TimelineKind } from '../../trace/recording.js';
+import { type IssuedOp, Recording, type TimelineKind } from '../../trace/recording.js';
 import {
 	expectDuration,
 	expectInteger,
@@ -42,6 +42,7 @@ import {
 import type { Device, DeviceKind, DeviceStats, Fence, KernelSpec, WaitSpec } from '../device.js';
 import { DeviceArray, PinnedArray } from '../memory.js';
 import { copyNs, type DeviceProfile, resolveProfile } from '../profile.js';
+import { SimRecorder } from './sim-recorder.js';
 import { Waits } from './waits.js';
 
 /**
@@ -76,6 +77,18 @@ interface Payload {
 	bytes?: number;
 	onStart?: () => void;
 	onEnd?: () => void;
+	/** Its index among the recording's issued ops, when a recording is on. */
+	op?: number;
+}
+
+/** How an op was issued, for the recording. */
+interface Issue {
+	releaseNs: number;
+	durationNs: number;
+	units?: number;
+	flags?: number;
+	/** Stream waits: the stream handle and seq waited for. */
+	wait?: [number, number];
 }
 
 /** Options of the simulated device. */
@@ -94,9 +107,10 @@ export class SimDevice implements Device {
 	#hostBusy = 0;
 	#payloads: (Payload | undefined)[] = [];
 	#labels = new Map<number, string>();
+	#priorities = new Map<number, number>();
 	#nextLabel = 0;
 	#defaultStream = 0;
-	#recording: Recording | undefined;
+	#recorder: SimRecorder | undefined;
 	#fatal: Error | undefined;
 	#destroyed = false;
 	#inHostFunc = false;
@@ -158,13 +172,19 @@ export class SimDevice implements Device {
 	}
 
 	record(): Recording {
-		this.#recording ??= new Recording(this.name);
-		return this.#recording;
+		if (this.#recorder === undefined) {
+			const recording = new Recording(this.name);
+			recording.profile = this.profile.id;
+			recording.opGapNs = this.profile.opGapNs;
+			recording.clockNs = this.core.raw.sim_now();
+			this.#recorder = new SimRecorder(recording, this.core);
+		}
+		return this.#recorder.recording;
 	}
 
 	stopRecording(): Recording | undefined {
-		const recording = this.#recording;
-		this.#recording = undefined;
+		const recording = this.#recorder?.recording;
+		this.#recorder = undefined;
 		return recording;
 	}
 
@@ -237,6 +257,7 @@ export class SimDevice implements Device {
 			'Stream',
 		);
 		this.#labels.set(handle, label || `stream ${++this.#nextLabel}`);
+		if (priority !== 0) this.#priorities.set(handle, priority);
 		return handle;
 	}
 
@@ -270,6 +291,7 @@ export class SimDevice implements Device {
 		const seq = recorded ? raw.sim_event_seq(event) : 0;
 		const op = this.#check(raw.sim_enqueue_wait(stream, on, seq, release), 'Stream.waitEvent');
 		this.#payloads[op] = { kind: 'stream_wait', name: 'wait event', lane: this.#lane(stream) };
+		this.#log(op, stream, { releaseNs: release, durationNs: 0, wait: [on, seq] });
 	}
 
 	eventCreate(timing: boolean, _blocking: boolean): number {
@@ -286,6 +308,7 @@ export class SimDevice implements Device {
 		const release = this.#light();
 		const op = this.#check(this.core.raw.sim_event_record(event, stream, release), 'Event.record');
 		this.#payloads[op] = { kind: 'event_record', name: 'event record', lane: this.#lane(stream) };
+		this.#log(op, stream, { releaseNs: release, durationNs: 0 });
 	}
 
 	eventQuery(event: number): boolean {
@@ -377,6 +400,7 @@ export class SimDevice implements Device {
 								fill.step ?? 0,
 							),
 		};
+		this.#log(op, stream, { releaseNs: release, durationNs: duration, units, flags });
 	}
 
 	copyToHost(
@@ -391,16 +415,9 @@ export class SimDevice implements Device {
 		const gbps = pinned ? this.profile.d2hPinnedGBps : this.profile.d2hPageableGBps;
 		const release = this.#launch() + this.profile.copySubmitNs;
 		const flags = this.#takeFault('copy') ? OpFlag.FAULT : 0;
+		const duration = copyNs(this.profile, bytes, gbps);
 		const op = this.#check(
-			this.core.raw.sim_enqueue(
-				stream,
-				OpKind.COPY_D2H,
-				Engine.D2H,
-				copyNs(this.profile, bytes, gbps),
-				0,
-				release,
-				flags,
-			),
+			this.core.raw.sim_enqueue(stream, OpKind.COPY_D2H, Engine.D2H, duration, 0, release, flags),
 			'copyToHost',
 		);
 		const target = pinned
@@ -418,6 +435,7 @@ export class SimDevice implements Device {
 				if (pinned) dst.release(true);
 			},
 		};
+		this.#log(op, stream, { releaseNs: release, durationNs: duration, flags });
 		// A copy into pageable memory returns only once it is done, as cudaMemcpyAsync does.
 		if (!pinned) this.#blockUntil({ stream, seq: this.core.raw.sim_stream_issued(stream) });
 	}
@@ -429,16 +447,9 @@ export class SimDevice implements Device {
 		const gbps = pinned ? this.profile.h2dPinnedGBps : this.profile.h2dPageableGBps;
 		const release = this.#launch() + this.profile.copySubmitNs;
 		const flags = this.#takeFault('copy') ? OpFlag.FAULT : 0;
+		const duration = copyNs(this.profile, bytes, gbps);
 		const op = this.#check(
-			this.core.raw.sim_enqueue(
-				stream,
-				OpKind.COPY_H2D,
-				Engine.H2D,
-				copyNs(this.profile, bytes, gbps),
-				0,
-				release,
-				flags,
-			),
+			this.core.raw.sim_enqueue(stream, OpKind.COPY_H2D, Engine.H2D, duration, 0, release, flags),
 			'copyToDevice',
 		);
 		const source = pinned
@@ -456,6 +467,7 @@ export class SimDevice implements Device {
 				if (pinned) src.release(false);
 			},
 		};
+		this.#log(op, stream, { releaseNs: release, durationNs: duration, flags });
 		// Pageable memory is staged by the driver: the call returns once the data is on its way.
 		if (!pinned) this.#blockUntil({ stream, seq: this.core.raw.sim_stream_issued(stream) });
 	}
@@ -484,6 +496,7 @@ export class SimDevice implements Device {
 			bytes: target.byteLength,
 			onEnd: () => new Uint8Array(target.storage as ArrayBuffer).fill(byte),
 		};
+		this.#log(op, stream, { releaseNs: release, durationNs: duration, units: COMPUTE_UNITS });
 	}
 
 	launchHostFunc(stream: number, fn: () => void): void {
@@ -508,15 +521,18 @@ export class SimDevice implements Device {
 			engine: 'host functions',
 			onStart: () => this.#runHostFunc(fn),
 		};
+		this.#log(op, stream, { releaseNs: release, durationNs: this.profile.hostFuncNs });
 	}
 
 	bindOutput(stream: number, output: number): Fence {
 		const raw = this.core.raw;
 		const event = raw.sim_event_create(0);
-		const op = this.#check(raw.sim_event_record(event, stream, this.#host), 'bindOutput');
+		const release = this.#host;
+		const op = this.#check(raw.sim_event_record(event, stream, release), 'bindOutput');
 		raw.sim_event_destroy(event);
 		raw.sim_op_signal(op, output);
 		this.#payloads[op] = { kind: 'event_record', name: 'output ready', lane: this.#lane(stream) };
+		this.#log(op, stream, { releaseNs: release, durationNs: 0 });
 		return { stream, seq: raw.sim_op_seq(op) } satisfies SimFence;
 	}
 
@@ -639,8 +655,8 @@ export class SimDevice implements Device {
 			}
 			if (payload === undefined) continue;
 			payload.onEnd?.();
-			if (this.#recording !== undefined) {
-				this.#recording.add({
+			if (this.#recorder !== undefined) {
+				this.#recorder.recording.add({
 					kind: payload.kind,
 					name: payload.name,
 					lane: payload.lane,
@@ -648,9 +664,11 @@ export class SimDevice implements Device {
 					start: report[at + 4] as number,
 					end: report[at + 5] as number,
 					bytes: payload.bytes,
+					op: payload.op,
 				});
 			}
 		}
+		if (this.#recorder !== undefined) this.#recorder.recording.clockNs = this.core.raw.sim_now();
 		if (this.#fatal === undefined) this.#waits.onReport(waiterHits);
 	}
 
@@ -712,7 +730,32 @@ export class SimDevice implements Device {
 	}
 
 	#span(kind: TimelineKind, name: string, start: number, end: number): void {
-		this.#recording?.add({ kind, name, lane: 'host', start, end });
+		this.#recorder?.recording.add({ kind, name, lane: 'host', start, end });
+	}
+
+	/** Logs the op just issued (its payload set) to the recording, when one is on. */
+	#log(op: number, stream: number, issue: Issue): void {
+		const recorder = this.#recorder;
+		const payload = this.#payloads[op];
+		if (recorder === undefined || payload === undefined) return;
+
+		const priority = (handle: number) => this.#priorities.get(handle) ?? 0;
+		const wait = issue.wait;
+		payload.op = recorder.issue({
+			stream: recorder.stream(stream, this.#lane(stream), priority(stream), 1),
+			kind: payload.kind as IssuedOp['kind'],
+			name: payload.name,
+			engine: payload.engine,
+			bytes: payload.bytes,
+			releaseNs: issue.releaseNs,
+			durationNs: issue.durationNs,
+			units: issue.units ?? 0,
+			fault: (issue.flags ?? 0) & OpFlag.FAULT ? true : undefined,
+			waitFor:
+				wait === undefined
+					? undefined
+					: recorder.waitFor(wait[0], wait[1], this.#lane(wait[0]), priority(wait[0])),
+		});
 	}
 
 	#lane(stream: number): string {
