@@ -152,4 +152,24 @@ faults(
 	},
 );
 
+faults('after a host function throws, the clock stops: later work never completes', async () => {
+	const device = await simDevice(EXACT);
+	const a = new Stream(device);
+	const b = new Stream(device);
+	const x = device.alloc('int32', [4]);
+	b.launchKernel({ durationNs: 5000, occupancy: 0.5, fill: { target: x, value: 3 } });
+	const late = asyncCopyToHost(x, { stream: b, label: 'late' });
+	a.launchHostFunc(() => {
+		throw new Error('boom');
+	});
+	await a.synchronize().catch(() => {});
+	const fatal = device.fatal as DeviceFaultError;
+	assert.instance(fatal, DeviceFaultError);
+	assert.is(device.core.raw.sim_faulted(), 1, 'the core knows');
+	const now = device.core.raw.sim_now();
+	assert.is(late.state, 'failed', 'the copy behind the kernel failed with the fault');
+	assert.is(await late.get().catch((e) => e), fatal);
+	assert.is(device.core.raw.sim_now(), now, 'nothing ran after the fault');
+});
+
 faults.run();

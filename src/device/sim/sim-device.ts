@@ -351,7 +351,8 @@ export class SimDevice implements Device {
 	}
 
 	refresh(): void {
-		if (!this.#destroyed) this.sync();
+		// A broken device runs no more: what completed before the fault is all there is.
+		if (!this.#destroyed && this.#fatal === undefined) this.sync();
 	}
 
 	eventFence(event: number): Fence | undefined {
@@ -618,6 +619,8 @@ export class SimDevice implements Device {
 	setFatal(error: Error): void {
 		if (this.#fatal !== undefined) return;
 		this.#fatal = error;
+		// The core stops its clock too (a fault it raised itself has done so already).
+		this.core.raw.sim_fault();
 		this.core.raw.output_fail_all(this.#host);
 		this.#waits.rejectAll(error);
 	}
