@@ -1,4 +1,4 @@
-import { checkCore } from '../core/check.js';
+import { checkCore, coreError } from '../core/check.js';
 import { type AsyncState, CoreCode, STATES, State } from '../core/codes.js';
 import type { Device, Fence } from '../device/device.js';
 import {
@@ -24,6 +24,21 @@ const rows = new FinalizationRegistry<{ device: Device; handle: number }>(({ dev
 	if (!device.destroyed) device.core.raw.output_release(handle);
 });
 
+// Registering with a FinalizationRegistry costs V8 about as much as the rest of an output's
+// life (0.2-1 us), and most outputs are delivered soon after they are made. So new outputs
+// wait in a nursery, held strongly, and only those still undelivered when it fills are
+// registered: an output dropped without get() is still released, a little later.
+const NURSERY = 1024;
+let nursery: AsyncOutput<unknown>[] = [];
+
+function admit(output: AsyncOutput<unknown>): void {
+	nursery.push(output);
+	if (nursery.length < NURSERY) return;
+	const survivors = nursery;
+	nursery = [];
+	for (const o of survivors) o.registerIfUndelivered();
+}
+
 /** What an output keeps once it has let go of its row: it can no longer change. */
 interface Final {
 	state: number;
@@ -32,6 +47,8 @@ interface Final {
 }
 
 let counter = 0;
+
+const NO_OPTIONS: WaitOptions = Object.freeze({});
 
 /**
  * The result of asynchronous work, delivered once.
@@ -46,7 +63,6 @@ let counter = 0;
  */
 export class AsyncOutput<T = unknown> {
 	readonly device: Device;
-	readonly label: string;
 	/** @internal The core's handle. */
 	readonly handle: number;
 	/** @internal The device work whose completion completes this output, if any. */
@@ -56,14 +72,31 @@ export class AsyncOutput<T = unknown> {
 	#final: Final | undefined;
 	/** What the device work bound to this output is, for error messages. */
 	#work = '';
+	/** The label given, or undefined until a generated one is asked for. */
+	#label: string | undefined;
+	/** Whether the finalizer knows this output (see the nursery above). */
+	#registered = false;
 
 	constructor(device: Device, options?: AsyncOutputOptions) {
-		const opts = expectOptions('options', options);
+		const opts = options === undefined ? undefined : expectOptions('options', options);
 		device.assertUsable('new AsyncOutput()');
 		this.device = device;
-		this.label = opts.label ?? `output ${++counter}`;
+		this.#label = opts?.label;
 		this.handle = checkCore(device.core.raw.output_create(), 'new AsyncOutput()');
-		rows.register(this, { device, handle: this.handle }, this);
+		admit(this);
+	}
+
+	/** A name for error messages and timelines (generated on first use when none was given). */
+	get label(): string {
+		this.#label ??= `output ${++counter}`;
+		return this.#label;
+	}
+
+	/** @internal Registers with the finalizer unless the result was already taken. */
+	registerIfUndelivered(): void {
+		if (this.#final !== undefined || this.#registered) return;
+		this.#registered = true;
+		rows.register(this, { device: this.device, handle: this.handle }, this);
 	}
 
 	/** The current state (the device is first brought up to the host's time). */
@@ -134,19 +167,17 @@ export class AsyncOutput<T = unknown> {
 	 * @throws OutputFailedError (cause: the failure), CancelledError, AlreadyDeliveredError.
 	 */
 	async get(options?: WaitOptions): Promise<T> {
-		const opts = expectWaitOptions('options', options);
+		const opts = options === undefined ? NO_OPTIONS : expectWaitOptions('options', options);
 		this.#assertAlive('AsyncOutput.get()');
-		await this.#waitTerminal(opts);
+		// Terminal states never change: an output that has finished needs no wait.
+		if (this.#stateNumber() < State.COMPLETED) await this.#waitTerminal(opts);
 		const state = this.#stateNumber();
 		this.#throwIfFaulted(state);
 		if (this.#final !== undefined) {
 			checkCore(-CoreCode.ALREADY_DELIVERED, 'AsyncOutput.get()', `'${this.label}'`);
 		}
-		checkCore(
-			this.device.core.raw.output_deliver(this.handle),
-			'AsyncOutput.get()',
-			`'${this.label}'`,
-		);
+		const delivered = this.device.core.raw.output_deliver(this.handle);
+		if (delivered < 0) throw coreError(-delivered, 'AsyncOutput.get()', `'${this.label}'`);
 		this.#letGo(state);
 		if (state === State.FAILED) {
 			throw new OutputFailedError(`AsyncOutput.get(): '${this.label}' failed`, this.#error);
@@ -206,11 +237,10 @@ export class AsyncOutput<T = unknown> {
 
 	#stateNumber(): number {
 		if (this.#final !== undefined) return this.#final.state;
-		return checkCore(
-			this.device.core.raw.output_state(this.handle),
-			'AsyncOutput',
-			`'${this.label}'`,
-		);
+		const state = this.device.core.raw.output_state(this.handle);
+		// The message is built only on failure: a template per call costs more than the call.
+		if (state < 0) throw coreError(-state, 'AsyncOutput', `'${this.label}'`);
+		return state;
 	}
 
 	/** Throws the device's sticky fault when that is what failed this output. */
@@ -227,7 +257,7 @@ export class AsyncOutput<T = unknown> {
 			endNs: raw.output_end_ns(this.handle),
 		};
 		raw.output_release(this.handle);
-		rows.unregister(this);
+		if (this.#registered) rows.unregister(this);
 	}
 
 	#move(to: number, what: string): void {
@@ -241,7 +271,13 @@ export class AsyncOutput<T = unknown> {
 			);
 		}
 		const result = this.device.core.raw.output_move(this.handle, to, this.device.now());
-		checkCore(result, what, `'${this.label}' is ${STATES[from]}, cannot become ${STATES[to]}`);
+		if (result < 0) {
+			throw coreError(
+				-result,
+				what,
+				`'${this.label}' is ${STATES[from]}, cannot become ${STATES[to]}`,
+			);
+		}
 	}
 
 	#refresh(): void {
