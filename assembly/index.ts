@@ -63,6 +63,11 @@ export function results_floats_ptr(): usize {
   return results.resultFloatsPtr();
 }
 
+/** Room for `n` i32 values in the input area; returns its address (valid until the next call). */
+export function input_ints(n: i32): usize {
+  return results.inputInts(n);
+}
+
 // Outputs -------------------------------------------------------------------------------------
 
 export function output_create(): i32 {
@@ -171,6 +176,11 @@ export function handler_destroy(h: i32): i32 {
 
 export function handler_submit(h: i32, output: i32): i32 {
   return handler.handlerSubmit(h, output);
+}
+
+/** Submits the `n` output handles in the input area; see handlerSubmitMany. */
+export function handler_submit_many(h: i32, n: i32): i32 {
+  return handler.handlerSubmitMany(h, results.inputArray(), n);
 }
 
 export function handler_poll(h: i32): i32 {
@@ -312,6 +322,15 @@ export function ring_push_many(r: i32, start: i32, count: i32): i32 {
   const ring = rings[r - 1]!;
   for (let i = 0; i < count; i++) if (!ring.push(start + i)) return i;
   return count;
+}
+
+/** Pushes the first `count` items of the input area, in order; returns how many fit. */
+export function ring_push_input(r: i32, count: i32): i32 {
+  const ring = rings[r - 1]!;
+  const items = results.inputArray();
+  const n = ring.growable ? count : min(count, ring.capacity - ring.length);
+  for (let i = 0; i < n; i++) ring.push(unchecked(items[i]));
+  return n;
 }
 
 /** Removes up to `count` items into the result area; returns how many. */

@@ -8,6 +8,7 @@
 
 let ints = new Int32Array(1024);
 let floats = new Float64Array(64);
+let input = new Int32Array(1024);
 
 /** Makes room for `n` i32 results and returns the array to write into. */
 export function resultInts(n: i32): Int32Array {
@@ -29,4 +30,19 @@ export function resultIntsPtr(): usize {
 /** The byte address of the f64 results. */
 export function resultFloatsPtr(): usize {
   return floats.dataStart;
+}
+
+/**
+ * The input area: where the host leaves many values for one call (a batch of handles to
+ * submit or push). The host asks for room for `n` first and writes through a view at the
+ * address returned, then makes the call; like the result area, it may move when it grows.
+ */
+export function inputInts(n: i32): usize {
+  if (input.length < n) input = new Int32Array(max(n, input.length * 2));
+  return input.dataStart;
+}
+
+/** The input area, as last sized by the host. */
+export function inputArray(): Int32Array {
+  return input;
 }

@@ -15,6 +15,7 @@ export interface CoreExports {
 	[name: string]: unknown;
 	results_ints_ptr(): number;
 	results_floats_ptr(): number;
+	input_ints(n: number): number;
 
 	output_create(): number;
 	output_state(h: number): number;
@@ -36,6 +37,7 @@ export interface CoreExports {
 	handler_create(maxPending: number): number;
 	handler_destroy(h: number): number;
 	handler_submit(h: number, output: number): number;
+	handler_submit_many(h: number, n: number): number;
 	handler_poll(h: number): number;
 	handler_take_one(h: number): number;
 	handler_clear_completed(h: number): number;
@@ -70,6 +72,7 @@ export interface CoreExports {
 	ring_create(capacity: number, growable: number): number;
 	ring_push(r: number, item: number): number;
 	ring_push_many(r: number, start: number, count: number): number;
+	ring_push_input(r: number, count: number): number;
 	ring_shift_many(r: number, count: number): number;
 	ring_shift(r: number): number;
 	ring_length(r: number): number;
@@ -156,6 +159,11 @@ export class Core {
 		};
 		const instance = await WebAssembly.instantiate(module, imports);
 		return new Core(instance.exports as unknown as CoreExports);
+	}
+
+	/** Room for `n` i32 values in the input area, to fill before a batch call. */
+	input(n: number): Int32Array {
+		return new Int32Array(this.raw.memory.buffer, this.raw.input_ints(n), n);
 	}
 
 	/** The `n` i32 values a call just left in the result area. */
