@@ -63,6 +63,11 @@ export function results_floats_ptr(): usize {
   return results.resultFloatsPtr();
 }
 
+/** Room for `n` f64 values in the input area; returns its address (valid until the next call). */
+export function input_floats(n: i32): usize {
+  return results.inputFloats(n);
+}
+
 /** Room for `n` i32 values in the input area; returns its address (valid until the next call). */
 export function input_ints(n: i32): usize {
   return results.inputInts(n);
@@ -329,7 +334,7 @@ export function ring_push_input(r: i32, count: i32): i32 {
   const ring = rings[r - 1]!;
   const items = results.inputArray();
   const n = ring.growable ? count : min(count, ring.capacity - ring.length);
-  for (let i = 0; i < n; i++) ring.push(unchecked(items[i]));
+  ring.pushMany(items, n);
   return n;
 }
 
@@ -337,8 +342,7 @@ export function ring_push_input(r: i32, count: i32): i32 {
 export function ring_shift_many(r: i32, count: i32): i32 {
   const ring = rings[r - 1]!;
   const n = min(count, ring.length);
-  const out = results.resultInts(n);
-  for (let i = 0; i < n; i++) unchecked((out[i] = ring.shift()));
+  ring.shiftMany(results.resultInts(n), n);
   return n;
 }
 
@@ -405,6 +409,15 @@ export function sim_enqueue_launch(lane: i32, target: i32, delay: f64, release: 
 
 export function sim_enqueue_host_work(lane: i32, kind: i32, duration: f64, release: f64): i32 {
   return sched.enqueueHostWork(lane, <u8>kind, duration, release);
+}
+
+/**
+ * Enqueues `n` ops from the f64 input area (sched.BATCH_LANES each, see enqueueBatch); their
+ * slots, or the refused op's negated code, go to the i32 result area. Returns how many.
+ */
+export function sim_enqueue_batch(n: i32): i32 {
+  if (n < 0) return -codes.E_INVALID_ARGUMENT;
+  return sched.enqueueBatch(results.inputFloatArray(), n, results.resultInts(n));
 }
 
 export function sim_op_seq(op: i32): f64 {

@@ -55,17 +55,22 @@ export class SlotTable {
   }
 
   /** The handle of a live slot. */
+  // @ts-ignore: decorator
+  @inline
   handle(index: i32): i32 {
-    return makeHandle(index, this.gens[index]);
+    return makeHandle(index, unchecked(this.gens[index]));
   }
 
   /** The slot index a handle names, or -1 when it is stale or was never handed out. */
+  // @ts-ignore: decorator
+  @inline
   resolve(handle: i32): i32 {
     if (handle <= 0) return -1;
     const index = handleIndex(handle);
+    // index < used <= capacity: the loads need no bounds check (every call resolves a handle).
     if (index >= this.used) return -1;
-    if (this.live[index] == 0) return -1;
-    if (this.gens[index] != handleGen(handle)) return -1;
+    if (unchecked(this.live[index]) == 0) return -1;
+    if (unchecked(this.gens[index]) != handleGen(handle)) return -1;
     return index;
   }
 

@@ -16,6 +16,7 @@ export interface CoreExports {
 	results_ints_ptr(): number;
 	results_floats_ptr(): number;
 	input_ints(n: number): number;
+	input_floats(n: number): number;
 
 	output_create(): number;
 	output_state(h: number): number;
@@ -95,6 +96,7 @@ export interface CoreExports {
 	sim_enqueue_wait(s: number, on: number, seq: number, release: number): number;
 	sim_enqueue_launch(lane: number, target: number, delay: number, release: number): number;
 	sim_enqueue_host_work(lane: number, kind: number, duration: number, release: number): number;
+	sim_enqueue_batch(n: number): number;
 	sim_op_seq(op: number): number;
 	sim_op_signal(op: number, output: number): number;
 	sim_event_create(timing: number): number;
@@ -164,6 +166,11 @@ export class Core {
 	/** Room for `n` i32 values in the input area, to fill before a batch call. */
 	input(n: number): Int32Array {
 		return new Int32Array(this.raw.memory.buffer, this.raw.input_ints(n), n);
+	}
+
+	/** Room for `n` f64 values in the input area (op records for sim_enqueue_batch). */
+	inputFloats(n: number): Float64Array {
+		return new Float64Array(this.raw.memory.buffer, this.raw.input_floats(n), n);
 	}
 
 	/** The `n` i32 values a call just left in the result area. */

@@ -1,6 +1,15 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CoreCode, State } from '../../src/core/codes.ts';
+import {
+	CoreCode,
+	Engine,
+	OpKind,
+	Rec,
+	RunMode,
+	State,
+	Stop,
+	StreamKind,
+} from '../../src/core/codes.ts';
 import type { Core } from '../../src/core/core.ts';
 import { core } from '../helpers.ts';
 
@@ -92,3 +101,78 @@ submit('outputs submitted in a batch are polled in submission order', async () =
 });
 
 submit.run();
+
+const ops = suite('scheduler batch enqueue');
+
+/** Runs a core to idle; returns [slot, stream, start, end] of every op that ended. */
+function runAll(c: Core): number[][] {
+	const ended: number[][] = [];
+	for (;;) {
+		const stop = c.raw.sim_run(RunMode.UNTIL_IDLE, 0);
+		const report = c.report();
+		for (let at = 0; at < report.length; at += Rec.LANES) {
+			if (report[at] === Rec.OP_END) {
+				ended.push([report[at + 1], report[at + 3], report[at + 4], report[at + 5]] as number[]);
+			}
+		}
+		if (stop !== Stop.REPORT_FULL) return ended;
+	}
+}
+
+ops('enqueues a batch of records as the one-op calls would, in order', async () => {
+	const [one, batch] = [await core(), await core()];
+	const mk = (c: Core) => [c.raw.sim_stream_create(0, 0), c.raw.sim_stream_create(0, 0)];
+	const [a1, b1] = mk(one) as [number, number];
+	const slotsOne = [
+		one.raw.sim_enqueue(a1, OpKind.KERNEL, Engine.COMPUTE, 500, 1024, 0, 0),
+		one.raw.sim_enqueue(a1, OpKind.MARKER, Engine.NONE, 0, 0, 0, 0),
+		one.raw.sim_enqueue_wait(b1, a1, 2, 0),
+		one.raw.sim_enqueue(b1, OpKind.COPY_D2H, Engine.D2H, 300, 0, 10, 0),
+	];
+	const [a2, b2] = mk(batch) as [number, number];
+	batch
+		.inputFloats(4 * 8)
+		.set([
+			...[a2, OpKind.KERNEL, Engine.COMPUTE, 500, 1024, 0, 0, 0],
+			...[a2, OpKind.MARKER, Engine.NONE, 0, 0, 0, 0, 0],
+			...[b2, OpKind.WAIT, Engine.NONE, 0, 0, 0, a2, 2],
+			...[b2, OpKind.COPY_D2H, Engine.D2H, 300, 0, 10, 0, 0],
+		]);
+	assert.is(batch.raw.sim_enqueue_batch(4), 4);
+	assert.equal([...batch.ints(4)], slotsOne);
+	assert.is(batch.raw.sim_stream_issued(b2), 2);
+	assert.equal(runAll(batch), runAll(one));
+	assert.is(batch.raw.sim_now(), 800, 'the copy waited for the kernel');
+});
+
+ops('launches from a host lane release ops loaded unreleased', async () => {
+	const c = await core();
+	const dev = c.raw.sim_stream_create(StreamKind.DEVICE, 0);
+	const lane = c.raw.sim_stream_create(StreamKind.HOST, 0);
+	c.inputFloats(8).set([dev, OpKind.KERNEL, Engine.COMPUTE, 100, 1024, -1, 0, 0]);
+	assert.is(c.raw.sim_enqueue_batch(1), 1);
+	const kernel = c.ints(1)[0] as number;
+	c.inputFloats(16).set([
+		...[lane, OpKind.HOST_WORK, Engine.LANE, 250, 0, 0, 0, 0],
+		...[lane, OpKind.LAUNCH, Engine.NONE, 0, 0, 0, kernel, 40],
+	]);
+	assert.is(c.raw.sim_enqueue_batch(2), 2);
+	const kernelRun = runAll(c).find((r) => r[0] === kernel);
+	assert.equal(kernelRun?.slice(2), [290, 390], 'released 40 ns after the launch at 250');
+});
+
+ops('stops at a refused record with its code in place; those before stay enqueued', async () => {
+	const c = await core();
+	const s = c.raw.sim_stream_create(0, 0);
+	c.inputFloats(24).set([
+		...[s, OpKind.KERNEL, Engine.COMPUTE, 5, 1024, 0, 0, 0],
+		...[s + 1, OpKind.KERNEL, Engine.COMPUTE, 5, 1024, 0, 0, 0],
+		...[s, OpKind.KERNEL, Engine.COMPUTE, 5, 1024, 0, 0, 0],
+	]);
+	assert.is(c.raw.sim_enqueue_batch(3), 1);
+	assert.is(c.ints(2)[1], -CoreCode.STALE_HANDLE);
+	assert.is(c.raw.sim_stream_issued(s), 1);
+	assert.is(c.raw.sim_enqueue_batch(-1), -CoreCode.INVALID_ARGUMENT);
+});
+
+ops.run();
