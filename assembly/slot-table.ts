@@ -31,25 +31,25 @@ export class SlotTable {
   alloc(): i32 {
     let index = this.freeHead;
     if (index >= 0) {
-      this.freeHead = this.nextFree[index];
+      this.freeHead = unchecked(this.nextFree[index]);
     } else {
       if (this.used == this.gens.length) {
         if (this.used >= MAX_SLOTS) return -1;
         this.grow(min(this.used * 2, MAX_SLOTS));
       }
       index = this.used++;
-      this.gens[index] = 1;
+      unchecked((this.gens[index] = 1));
     }
-    this.live[index] = 1;
+    unchecked((this.live[index] = 1));
     this.liveCount++;
     return index;
   }
 
   /** Frees a live slot; its generation moves on so that old handles go stale. */
   free(index: i32): void {
-    this.live[index] = 0;
-    this.gens[index] = nextGen(this.gens[index]);
-    this.nextFree[index] = this.freeHead;
+    unchecked((this.live[index] = 0));
+    unchecked((this.gens[index] = nextGen(unchecked(this.gens[index]))));
+    unchecked((this.nextFree[index] = this.freeHead));
     this.freeHead = index;
     this.liveCount--;
   }
