@@ -168,12 +168,15 @@ export class Core {
 
 	/** Room for `n` i32 values in the input area, to fill before a batch call. */
 	input(n: number): Int32Array {
-		return new Int32Array(this.raw.memory.buffer, this.raw.input_ints(n), n);
+		// The call may grow memory (detaching the old buffer): take the buffer after it.
+		const ptr = this.raw.input_ints(n);
+		return new Int32Array(this.raw.memory.buffer, ptr, n);
 	}
 
 	/** Room for `n` f64 values in the input area (op records for sim_enqueue_batch). */
 	inputFloats(n: number): Float64Array {
-		return new Float64Array(this.raw.memory.buffer, this.raw.input_floats(n), n);
+		const ptr = this.raw.input_floats(n);
+		return new Float64Array(this.raw.memory.buffer, ptr, n);
 	}
 
 	/** The `n` i32 values a call just left in the result area. */

@@ -176,3 +176,19 @@ ops('stops at a refused record with its code in place; those before stay enqueue
 });
 
 ops.run();
+
+const input = suite('input area');
+
+input('grows to any batch, the views taken after the growth', async () => {
+	const c = await core();
+	const before = c.raw.memory.buffer.byteLength;
+	const floats = c.inputFloats(4 << 20);
+	floats[(4 << 20) - 1] = 7;
+	assert.ok(c.raw.memory.buffer.byteLength > before, 'memory grew');
+	assert.is(c.inputFloats(4 << 20)[(4 << 20) - 1], 7);
+	const ints = c.input(8 << 20);
+	ints[(8 << 20) - 1] = 9;
+	assert.is(c.input(8 << 20)[(8 << 20) - 1], 9);
+});
+
+input.run();
