@@ -124,6 +124,24 @@ export function output_deliver(handle: i32): i32 {
   return o < 0 ? o : out.outputDeliver(o);
 }
 
+/**
+ * Delivers a finished output and lets go of the host's hold on its row, in one call (get()):
+ * returns its state, with its start and end times as the first two f64 results, or a negated
+ * code (not finished, already delivered, stale) and then nothing changed.
+ */
+export function output_take(handle: i32): i32 {
+  const o = out.outputIndex(handle);
+  if (o < 0) return o;
+  const delivered = out.outputDeliver(o);
+  if (delivered < 0) return delivered;
+  const state = <i32>out.outputs.state[o];
+  const times = results.resultFloats(2);
+  times[0] = out.outputs.startNs[o];
+  times[1] = out.outputs.endNs[o];
+  out.outputRelease(o);
+  return state;
+}
+
 export function output_delivered(handle: i32): i32 {
   const o = out.outputIndex(handle);
   return o < 0 ? o : <i32>out.outputDelivered(o);

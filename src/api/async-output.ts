@@ -166,19 +166,37 @@ export class AsyncOutput<T = unknown> {
 	 * Waits, then delivers the result once.
 	 * @throws OutputFailedError (cause: the failure), CancelledError, AlreadyDeliveredError.
 	 */
-	async get(options?: WaitOptions): Promise<T> {
-		const opts = options === undefined ? NO_OPTIONS : expectWaitOptions('options', options);
-		this.#assertAlive('AsyncOutput.get()');
-		// Terminal states never change: an output that has finished needs no wait.
-		if (this.#stateNumber() < State.COMPLETED) await this.#waitTerminal(opts);
-		const state = this.#stateNumber();
+	get(options?: WaitOptions): Promise<T> {
+		// Not async: an output that has finished (the common case in a poll loop) is delivered
+		// with no wait and no async frame; every error still arrives as a rejection.
+		try {
+			const opts = options === undefined ? NO_OPTIONS : expectWaitOptions('options', options);
+			this.#assertAlive('AsyncOutput.get()');
+			// Terminal states never change: an output that has finished needs no wait.
+			const state = this.#stateNumber();
+			if (state >= State.COMPLETED) return Promise.resolve(this.#deliver(state));
+			return this.#waitThenDeliver(opts);
+		} catch (error) {
+			return Promise.reject(error);
+		}
+	}
+
+	async #waitThenDeliver(options: WaitOptions): Promise<T> {
+		await this.#waitTerminal(options);
+		return this.#deliver(this.#stateNumber());
+	}
+
+	/** Delivers the result of a finished output once, or throws why it cannot. */
+	#deliver(state: number): T {
 		this.#throwIfFaulted(state);
 		if (this.#final !== undefined) {
 			checkCore(-CoreCode.ALREADY_DELIVERED, 'AsyncOutput.get()', `'${this.label}'`);
 		}
-		const delivered = this.device.core.raw.output_deliver(this.handle);
-		if (delivered < 0) throw coreError(-delivered, 'AsyncOutput.get()', `'${this.label}'`);
-		this.#letGo(state);
+		const core = this.device.core;
+		const taken = core.raw.output_take(this.handle);
+		if (taken < 0) throw coreError(-taken, 'AsyncOutput.get()', `'${this.label}'`);
+		this.#final = { state, startNs: core.float(0), endNs: core.float(1) };
+		if (this.#registered) rows.unregister(this);
 		if (state === State.FAILED) {
 			throw new OutputFailedError(`AsyncOutput.get(): '${this.label}' failed`, this.#error);
 		}
@@ -249,29 +267,19 @@ export class AsyncOutput<T = unknown> {
 		if (state === State.FAILED && this.#error === undefined && fatal !== undefined) throw fatal;
 	}
 
-	#letGo(state: number): void {
-		const raw = this.device.core.raw;
-		this.#final = {
-			state,
-			startNs: raw.output_start_ns(this.handle),
-			endNs: raw.output_end_ns(this.handle),
-		};
-		raw.output_release(this.handle);
-		if (this.#registered) rows.unregister(this);
-	}
-
 	#move(to: number, what: string): void {
 		this.#assertAlive(what);
-		const from = this.#stateNumber();
 		if (this.#final !== undefined) {
 			checkCore(
 				-CoreCode.INVALID_TRANSITION,
 				what,
-				`'${this.label}' is ${STATES[from]}, cannot become ${STATES[to]}`,
+				`'${this.label}' is ${STATES[this.#final.state]}, cannot become ${STATES[to]}`,
 			);
 		}
 		const result = this.device.core.raw.output_move(this.handle, to, this.device.now());
 		if (result < 0) {
+			// The state is read only to say what went wrong (a refused move changes nothing).
+			const from = this.#stateNumber();
 			throw coreError(
 				-result,
 				what,

@@ -84,11 +84,9 @@ export class AsyncOutputHandler<T = unknown> implements AsyncIterable<AsyncOutpu
 				`AsyncOutputHandler.submit(): '${output.label}' was already delivered and cannot be submitted`,
 			);
 		}
-		const result = checkCore(
-			this.device.core.raw.handler_submit(this.handle, output.handle),
-			'AsyncOutputHandler.submit()',
-			`'${output.label}'`,
-		);
+		const result = this.device.core.raw.handler_submit(this.handle, output.handle);
+		// The message is built only on failure (a template per submit costs more than the call).
+		if (result < 0) throw coreError(-result, 'AsyncOutputHandler.submit()', `'${output.label}'`);
 		if (result === 0) return false;
 		this.#outputs[output.handle & SLOT_MASK] = output;
 		return true;

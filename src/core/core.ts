@@ -26,6 +26,7 @@ export interface CoreExports {
 	output_bind_work(h: number): number;
 	output_work_done(h: number): number;
 	output_deliver(h: number): number;
+	output_take(h: number): number;
 	output_delivered(h: number): number;
 	output_start_ns(h: number): number;
 	output_end_ns(h: number): number;
@@ -145,7 +146,6 @@ export function compileCore(): Promise<WebAssembly.Module> {
 /** A fresh instance of the core: its own tables, its own simulated device. */
 export class Core {
 	readonly raw: CoreExports;
-	#buffer: ArrayBuffer | undefined;
 	#floats: Float64Array = new Float64Array(0);
 
 	private constructor(raw: CoreExports) {
@@ -189,6 +189,12 @@ export class Core {
 		return new Float64Array(this.raw.memory.buffer, this.raw.results_floats_ptr(), n);
 	}
 
+	/** The i-th f64 a call just left in the result area, read without making a view. */
+	float(i: number): number {
+		const at = (this.raw.results_floats_ptr() >>> 3) + i;
+		return this.#memory()[at] as number;
+	}
+
 	/** The records of the last run (`Rec.LANES` f64 each), valid until the next run. */
 	report(): Float64Array {
 		const count = this.raw.sim_report_count();
@@ -196,12 +202,17 @@ export class Core {
 	}
 
 	#view(ptr: number, length: number): Float64Array {
-		const buffer = this.raw.memory.buffer;
-		if (buffer !== this.#buffer) {
-			this.#buffer = buffer;
-			this.#floats = new Float64Array(buffer);
-		}
-		return this.#floats.subarray(ptr >>> 3, (ptr >>> 3) + length);
+		return this.#memory().subarray(ptr >>> 3, (ptr >>> 3) + length);
+	}
+
+	/**
+	 * All of linear memory as f64, remade only when memory grew: growing detaches the old
+	 * buffer, and a view of a detached buffer has length 0 (cheaper to test than reading
+	 * `memory.buffer` on every call).
+	 */
+	#memory(): Float64Array {
+		if (this.#floats.length === 0) this.#floats = new Float64Array(this.raw.memory.buffer);
+		return this.#floats;
 	}
 
 	/** Bytes of linear memory the core uses now. */
