@@ -494,6 +494,17 @@ export function sim_waiter_remove(w: i32): i32 {
   return sched.waiterRemove(w);
 }
 
+/**
+ * Resets the simulated device to a fresh one (clock 0, no streams, ops, events or waiters),
+ * so that an instance can run program after program; handles from before are meaningless.
+ * Outputs, handlers, barriers and double buffers are left alone.
+ */
+export function sim_reset(): void {
+  dev.reset();
+  // No managed reference is on the stack here: the old tables can go now.
+  __collect();
+}
+
 export function sim_set_op_gap(ns: f64): void {
   sched.setOpGap(ns);
 }

@@ -112,6 +112,7 @@ export interface CoreExports {
 	sim_waiter_fence(s: number, seq: number): number;
 	sim_waiter_time(t: number): number;
 	sim_waiter_remove(w: number): number;
+	sim_reset(): void;
 	sim_set_op_gap(ns: number): void;
 	sim_run(mode: number, target: number): number;
 	sim_now(): number;

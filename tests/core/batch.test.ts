@@ -192,3 +192,32 @@ input('grows to any batch, the views taken after the growth', async () => {
 });
 
 input.run();
+
+const reset = suite('scheduler reset');
+
+reset('a reset device runs the same work to the same timeline as a fresh one', async () => {
+	const c = await core();
+	const load = () => {
+		const s = c.raw.sim_stream_create(0, 0);
+		c.inputFloats(16).set([
+			...[s, OpKind.KERNEL, Engine.COMPUTE, 700, 1024, 0, 0, 0],
+			...[s, OpKind.COPY_D2H, Engine.D2H, 300, 0, 50, 0, 0],
+		]);
+		assert.is(c.raw.sim_enqueue_batch(2), 2);
+	};
+	load();
+	const first = runAll(c);
+	assert.is(c.raw.sim_now(), 1000);
+	c.raw.sim_reset();
+	assert.is(c.raw.sim_now(), 0);
+	assert.is(c.raw.sim_queued_ops(), 0);
+	assert.is(c.raw.sim_completed_ops(), 0);
+	assert.is(c.raw.sim_engine_busy(Engine.COMPUTE), 0);
+	load();
+	assert.equal(runAll(c), first);
+	const handler = c.raw.handler_create(2);
+	c.raw.sim_reset();
+	assert.is(c.raw.handler_num_pending(handler), 0, 'handlers are left alone');
+});
+
+reset.run();

@@ -74,14 +74,26 @@ export function timelineKind(kind: ProgramOp['kind']): TimelineKind {
 	return kind;
 }
 
-/** Loads a program into a fresh core and runs it to the end. */
+// Cores that ran a program, reset for the next: instantiating one costs some 1-2 ms (its
+// tables are allocated and zeroed), more than a small trace's whole replay. A core that grew
+// large is dropped rather than kept (Wasm memory never shrinks).
+const idle: Core[] = [];
+const POOL = 2;
+const KEEP_BYTES = 32 << 20;
+
+/** Loads a program into a fresh simulated device and runs it to the end. */
 export async function runProgram(
 	program: Program,
 	options: { opGapNs?: number } = {},
 ): Promise<ProgramTimes> {
-	const core = await Core.create();
+	const core = idle.pop() ?? (await Core.create());
+	core.raw.sim_reset();
 	core.raw.sim_set_op_gap(options.opGapNs ?? 0);
-	return runProgramOn(core, program);
+	try {
+		return runProgramOn(core, program);
+	} finally {
+		if (idle.length < POOL && core.memoryBytes <= KEEP_BYTES) idle.push(core);
+	}
 }
 
 /** Runs a program on a core that has no other work. */
