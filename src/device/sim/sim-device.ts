@@ -10,7 +10,14 @@ import {
 	StreamKind,
 } from '../../core/codes.js';
 import { Core } from '../../core/core.js';
-import { type Dtype, expectDtype, expectShape, fillPattern, viewOf } from '../../dtype.js';
+import {
+	bytesPerElement,
+	type Dtype,
+	expectDtype,
+	expectShape,
+	fillPattern,
+	viewOf,
+} from '../../dtype.js';
 import {
 	DestroyedError,
 	DeviceFaultError,
@@ -72,6 +79,9 @@ export interface SimDeviceOptions {
 	profile?: string | (Partial<DeviceProfile> & { base?: string });
 }
 
+const SLAB_BYTES = 1 << 16;
+const SMALL_PINNED = 1 << 12;
+
 /** The simulated GPU. Create it with `createDevice('sim')`. */
 export class SimDevice implements Device {
 	readonly kind: DeviceKind = 'sim';
@@ -88,6 +98,9 @@ export class SimDevice implements Device {
 	#fatal: Error | undefined;
 	#destroyed = false;
 	#inHostFunc = false;
+	/** The slab small pinned arrays are carved from, and how much of it is taken. */
+	#slab: ArrayBuffer | undefined;
+	#slabUsed = 0;
 	readonly #waits: Waits;
 	/** Injected faults: how many ops of each kind to let through before the one that faults. */
 	#faults: { kernel: number | undefined; copy: number | undefined } = {
@@ -199,22 +212,32 @@ export class SimDevice implements Device {
 		this.assertUsable('alloc');
 		expectDtype('dtype', dtype);
 		const length = expectShape('shape', shape);
-		const probe = viewOf(dtype, new ArrayBuffer(0));
-		return new DeviceArray(
-			this,
-			dtype,
-			shape,
-			length,
-			new ArrayBuffer(length * probe.BYTES_PER_ELEMENT),
-		);
+		const bytes = length * bytesPerElement(dtype);
+		return new DeviceArray(this, dtype, shape, length, new ArrayBuffer(bytes));
 	}
 
+	/**
+	 * Small pinned arrays (up to 4 kB) are carved from 64 kB slabs, 8-byte aligned: an
+	 * ArrayBuffer each cost more than the copy into it (V8 tracks every backing store), and
+	 * asyncCopyToHost allocates one per call. A slab lives as long as any array carved from
+	 * it, as a host allocator's pool would; larger arrays get their own buffer.
+	 */
 	allocHost<D extends Dtype>(dtype: D, shape: readonly number[]): PinnedArray<D> {
 		this.assertUsable('allocHost');
 		expectDtype('dtype', dtype);
 		const length = expectShape('shape', shape);
-		const probe = viewOf(dtype, new ArrayBuffer(0));
-		return new PinnedArray(this, dtype, shape, new ArrayBuffer(length * probe.BYTES_PER_ELEMENT));
+		const bytes = length * bytesPerElement(dtype);
+		if (bytes === 0 || bytes > SMALL_PINNED) {
+			return new PinnedArray(this, dtype, shape, new ArrayBuffer(bytes));
+		}
+		const size = (bytes + 7) & ~7;
+		if (this.#slab === undefined || this.#slabUsed + size > SLAB_BYTES) {
+			this.#slab = new ArrayBuffer(SLAB_BYTES);
+			this.#slabUsed = 0;
+		}
+		const array = new PinnedArray(this, dtype, shape, this.#slab, this.#slabUsed, length);
+		this.#slabUsed += size;
+		return array;
 	}
 
 	// Streams and events ------------------------------------------------------------------------
