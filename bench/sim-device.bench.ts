@@ -22,8 +22,9 @@ import {
  *
  * - public API: Stream.launchKernel, Event.record, Stream.waitEvent, asyncCopyToHost (which
  *   also records the event that completes its output: 5 simulated ops per step), then
- *   device.synchronize();
- * - program: the same ops as a Program (src/device/sim/program.ts), loaded and run in one call;
+ *   device.synchronize(), on one device per size;
+ * - program: the same ops as a Program (src/device/sim/program.ts), loaded in two calls and
+ *   run (runProgram: a pooled core, reset);
  * - core: the same ops already loaded into the core; only the run to idle is timed (the
  *   scheduler's own rate, reading the reports as the device does).
  *
@@ -34,22 +35,29 @@ const SIZES = [10_000, 100_000, 1_000_000];
 const KERNEL_NS = 1000;
 const COPY_NS = 400;
 
-async function publicApi(ops: number): Promise<void> {
+/** One device per size, as an application has one: each call runs `ops` more on it. */
+async function publicApiCase(ops: number): Promise<Case> {
 	const device = await createDevice('sim');
 	const compute = new Stream(device, { label: 'compute' });
 	const copy = new Stream(device, { label: 'copy' });
 	const src = device.alloc('float32', [4]);
 	const ready = new Event(device);
-	for (let step = 0; step < ops / 5; step++) {
-		compute.launchKernel({ durationNs: KERNEL_NS });
-		ready.record(compute);
-		copy.waitEvent(ready);
-		asyncCopyToHost(src, { stream: copy });
-	}
-	await device.synchronize();
-	const done = device.stats().opsCompleted;
-	if (done !== ops) throw new Error(`public API: ${done} ops completed, expected ${ops}`);
-	device.destroy();
+	return {
+		name: `public ${ops}`,
+		items: ops,
+		fn: async () => {
+			const before = device.stats().opsCompleted;
+			for (let step = 0; step < ops / 5; step++) {
+				compute.launchKernel({ durationNs: KERNEL_NS });
+				ready.record(compute);
+				copy.waitEvent(ready);
+				asyncCopyToHost(src, { stream: copy });
+			}
+			await device.synchronize();
+			const done = device.stats().opsCompleted - before;
+			if (done !== ops) throw new Error(`public API: ${done} ops completed, expected ${ops}`);
+		},
+	};
 }
 
 /** The same pipeline as a program: 4 ops per step (no output marker). */
@@ -88,57 +96,50 @@ async function program(ops: number): Promise<void> {
 	}
 }
 
-/** Loads the pipeline into a fresh core (not timed); returns a function that runs it. */
-async function loaded(ops: number): Promise<() => void> {
+/**
+ * The core case: the pipeline is loaded into a reset core before each call (not timed; one
+ * instance per size, so that no instance is made or collected while the clock runs), and
+ * each call runs it to idle, reading the reports as the device does.
+ */
+async function coreCase(ops: number): Promise<Case> {
 	const core = await Core.create();
 	const raw = core.raw;
-	const compute = raw.sim_stream_create(StreamKind.DEVICE, 0);
-	const side = raw.sim_stream_create(StreamKind.DEVICE, 0);
-	const event = raw.sim_event_create(0);
-	for (let step = 0; step < ops / 4; step++) {
-		raw.sim_enqueue(compute, 1, 1, KERNEL_NS, 1024, 0, 0);
-		raw.sim_event_record(event, compute, 0);
-		raw.sim_enqueue_wait(side, compute, 2 * step + 2, 0);
-		raw.sim_enqueue(side, 3, 3, COPY_NS, 0, 0, 0);
-	}
-	return () => {
-		let records = 0;
-		for (;;) {
-			const stop = raw.sim_run(RunMode.UNTIL_IDLE, 0);
-			const report = core.report();
-			records += report.length / 8;
-			if (stop !== Stop.REPORT_FULL) break;
+	const load = () => {
+		raw.sim_reset();
+		const compute = raw.sim_stream_create(StreamKind.DEVICE, 0);
+		const side = raw.sim_stream_create(StreamKind.DEVICE, 0);
+		const event = raw.sim_event_create(0);
+		for (let step = 0; step < ops / 4; step++) {
+			raw.sim_enqueue(compute, 1, 1, KERNEL_NS, 1024, 0, 0);
+			raw.sim_event_record(event, compute, 0);
+			raw.sim_enqueue_wait(side, compute, 2 * step + 2, 0);
+			raw.sim_enqueue(side, 3, 3, COPY_NS, 0, 0, 0);
 		}
-		if (records !== ops) throw new Error(`core: ${records} records, expected ${ops}`);
 	};
-}
-
-/** A core case: each call loads a fresh core outside the timing (tinybench's beforeEach). */
-function coreCase(ops: number): Case {
-	let run: () => void = () => {};
 	return {
 		name: `core ${ops}`,
 		items: ops,
-		fn: () => run(),
-		setup: async () => {
-			run = await loaded(ops);
+		fn: () => {
+			let records = 0;
+			for (;;) {
+				const stop = raw.sim_run(RunMode.UNTIL_IDLE, 0);
+				records += core.report().length / 8;
+				if (stop !== Stop.REPORT_FULL) break;
+			}
+			if (records !== ops) throw new Error(`core: ${records} records, expected ${ops}`);
 		},
-		beforeEach: async () => {
-			run = await loaded(ops);
-		},
+		setup: load,
+		beforeEach: load,
 	};
 }
 
 const paths: { label: string; cases: Case[] }[] = [
-	{
-		label: 'public API',
-		cases: SIZES.map((n) => ({ name: `public ${n}`, items: n, fn: () => publicApi(n) })),
-	},
+	{ label: 'public API', cases: await Promise.all(SIZES.map(publicApiCase)) },
 	{
 		label: 'program',
 		cases: SIZES.map((n) => ({ name: `program ${n}`, items: n, fn: () => program(n) })),
 	},
-	{ label: 'core', cases: SIZES.map(coreCase) },
+	{ label: 'core', cases: await Promise.all(SIZES.map(coreCase)) },
 ];
 
 const rows: Row[] = [];
