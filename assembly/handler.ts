@@ -81,13 +81,13 @@ export function handlerSubmit(handle: i32, output: i32): i32 {
   if (h == null) return -E_STALE_HANDLE;
   const o = outputIndex(output);
   if (o < 0) return o;
-  if (outputs.owner[o] != 0) return -E_ALREADY_SUBMITTED;
+  if (unchecked(outputs.owner[o]) != 0) return -E_ALREADY_SUBMITTED;
   if (h.pending.length >= h.maxPending) {
     h.rejected++;
     return 0;
   }
   h.pending.push(output);
-  outputs.owner[o] = handle;
+  unchecked((outputs.owner[o] = handle));
   outputRetain(o);
   h.submitted++;
   if (h.pending.length > h.peakPending) h.peakPending = h.pending.length;

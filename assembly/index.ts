@@ -81,7 +81,7 @@ export function output_create(): i32 {
 
 export function output_state(handle: i32): i32 {
   const o = out.outputIndex(handle);
-  return o < 0 ? o : out.outputs.state[o];
+  return o < 0 ? o : unchecked(out.outputs.state[o]);
 }
 
 /** Moves an output to `to` (an AsyncState number) at `nowNs`. */
@@ -134,10 +134,10 @@ export function output_take(handle: i32): i32 {
   if (o < 0) return o;
   const delivered = out.outputDeliver(o);
   if (delivered < 0) return delivered;
-  const state = <i32>out.outputs.state[o];
+  const state = <i32>unchecked(out.outputs.state[o]);
   const times = results.resultFloats(2);
-  times[0] = out.outputs.startNs[o];
-  times[1] = out.outputs.endNs[o];
+  unchecked((times[0] = unchecked(out.outputs.startNs[o])));
+  unchecked((times[1] = unchecked(out.outputs.endNs[o])));
   out.outputRelease(o);
   return state;
 }

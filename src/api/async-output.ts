@@ -195,7 +195,8 @@ export class AsyncOutput<T = unknown> {
 		const core = this.device.core;
 		const taken = core.raw.output_take(this.handle);
 		if (taken < 0) throw coreError(-taken, 'AsyncOutput.get()', `'${this.label}'`);
-		this.#final = { state, startNs: core.float(0), endNs: core.float(1) };
+		const at = core.floatsAt();
+		this.#final = { state, startNs: core.float(at), endNs: core.float(at + 1) };
 		if (this.#registered) rows.unregister(this);
 		if (state === State.FAILED) {
 			throw new OutputFailedError(`AsyncOutput.get(): '${this.label}' failed`, this.#error);

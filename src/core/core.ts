@@ -190,10 +190,14 @@ export class Core {
 		return new Float64Array(this.raw.memory.buffer, this.raw.results_floats_ptr(), n);
 	}
 
-	/** The i-th f64 a call just left in the result area, read without making a view. */
-	float(i: number): number {
-		const at = (this.raw.results_floats_ptr() >>> 3) + i;
-		return this.#memory()[at] as number;
+	/** Where the f64 results start, as an index for float(); valid until the next call. */
+	floatsAt(): number {
+		return this.raw.results_floats_ptr() >>> 3;
+	}
+
+	/** The f64 of linear memory at `index` (from floatsAt()), read without making a view. */
+	float(index: number): number {
+		return this.#memory()[index] as number;
 	}
 
 	/** The records of the last run (`Rec.LANES` f64 each), valid until the next run. */
