@@ -10,16 +10,18 @@ import type { BenchResult } from './lib/harness.ts';
  * library itself is bundled, so that what is timed is what users run, not tsx's transform),
  * runs each in a fresh `node --expose-gc` process, then prints one table from the
  * bench/results/*.json files they wrote. `--prof` adds `--cpu-prof` and leaves the profiles in
- * bench/results/ (ignored by git).
+ * bench/results/ (ignored by git); `--print` only prints the table of the results there.
  */
 
 const root = new URL('..', import.meta.url).pathname;
 const args = process.argv.slice(2);
 const profile = args.includes('--prof');
+const printOnly = args.includes('--print');
 const only = args.filter((a) => !a.startsWith('--'));
 const files = readdirSync(new URL('.', import.meta.url))
 	.filter((f) => f.endsWith('.bench.ts'))
 	.filter((f) => only.length === 0 || only.some((name) => f.startsWith(name)))
+	.filter(() => !printOnly)
 	.sort();
 
 for (const file of files) {
@@ -49,6 +51,8 @@ const results: BenchResult[] = readdirSync(new URL('results/', import.meta.url))
 
 const table = new Table({
 	head: ['what', 'measured', 'anchor (same run)', 'ratio', 'target', 'met'],
+	colWidths: [28, 22, 26, 16, 16, 5],
+	wordWrap: true,
 	style: { head: [], border: [] },
 });
 for (const result of results) {

@@ -45,7 +45,7 @@ const added = whole - 1;
 
 const rows: Row[] = [
 	{
-		what: `trace replay (${TRACE}, ${events} events, ${(text.length / 1e6).toFixed(2)} MB)`,
+		what: `trace replay, largest sample (${events} events, ${(text.length / 1e6).toFixed(2)} MB)`,
 		figure: rate(full.median, 'events'),
 		value: full.median,
 		unit: 'events/s',
