@@ -1,4 +1,4 @@
-import { E_ALREADY_SUBMITTED, E_FULL, E_STALE_HANDLE, OK, STATE_CANCELLED, STATE_COMPLETED, STATE_FAILED } from "./codes";
+import { E_ALREADY_SUBMITTED, E_DUPLICATE, E_FULL, E_STALE_HANDLE, OK, STATE_CANCELLED, STATE_COMPLETED, STATE_FAILED } from "./codes";
 import { isTerminal, outputIndex, outputRelease, outputRetain, outputs } from "./outputs";
 import { resultFloats, resultInts } from "./results";
 import { RingQueue } from "./ring-queue";
@@ -81,17 +81,64 @@ export function handlerSubmit(handle: i32, output: i32): i32 {
   if (h == null) return -E_STALE_HANDLE;
   const o = outputIndex(output);
   if (o < 0) return o;
-  if (outputs.owner[o] != 0) return -E_ALREADY_SUBMITTED;
+  if (unchecked(outputs.owner[o]) != 0) return -E_ALREADY_SUBMITTED;
   if (h.pending.length >= h.maxPending) {
     h.rejected++;
     return 0;
   }
   h.pending.push(output);
-  outputs.owner[o] = handle;
+  unchecked((outputs.owner[o] = handle));
   outputRetain(o);
   h.submitted++;
   if (h.pending.length > h.peakPending) h.peakPending = h.pending.length;
   return 1;
+}
+
+/**
+ * Submits `n` outputs whose handles are in `handles`, in order, until the handler is full:
+ * returns how many were queued (those that did not fit count as refused, as with submit), or
+ * a negated code when one of them cannot be submitted at all (stale, in a handler already, or
+ * twice in the batch), with its position as the first i32 result; then nothing changed.
+ */
+export function handlerSubmitMany(handle: i32, handles: Int32Array, n: i32): i32 {
+  const h = get(handle);
+  if (h == null) return -E_STALE_HANDLE;
+  const room = min(n, h.maxPending - h.pending.length);
+
+  // Check every output before changing anything; a mark in `owner` (the handler's own handle,
+  // negated) finds one listed twice, and is undone either way.
+  let failed = 0;
+  let at = 0;
+  for (; at < n; at++) {
+    const o = outputIndex(unchecked(handles[at]));
+    if (o < 0) {
+      failed = o;
+      break;
+    }
+    const owner = unchecked(outputs.owner[o]);
+    if (owner != 0) {
+      failed = owner == -handle ? -E_DUPLICATE : -E_ALREADY_SUBMITTED;
+      break;
+    }
+    unchecked((outputs.owner[o] = -handle));
+  }
+  for (let i = 0; i < at; i++) unchecked((outputs.owner[outputIndex(unchecked(handles[i]))] = 0));
+  if (failed != 0) {
+    resultInts(1)[0] = at;
+    return failed;
+  }
+
+  for (let i = 0; i < room; i++) {
+    const output = unchecked(handles[i]);
+    const o = outputIndex(output);
+    h.pending.push(output);
+    unchecked((outputs.owner[o] = handle));
+    outputRetain(o);
+  }
+  h.submitted += room;
+  h.rejected += n - room;
+  if (h.pending.length > h.peakPending) h.peakPending = h.pending.length;
+  return room;
 }
 
 /** Moves every finished output from pending to finished, in submission order. */

@@ -38,6 +38,21 @@ export {
   E_DESTROYED,
 } from "./codes";
 
+// Memory --------------------------------------------------------------------------------------
+
+// The core runs AssemblyScript's minimal runtime: no shadow stack and no incremental collector
+// on its hot paths (both cost a 3-5x slower scheduler loop). Garbage comes only from objects
+// made by the *_create calls and from tables that grew; it is collected here, at the start of
+// a create call, where no managed reference is on the Wasm stack (the collector sees only the
+// globals, and everything live hangs from them).
+let createsSinceCollect = 0;
+
+function collectSometimes(): void {
+  if (++createsSinceCollect < 64) return;
+  createsSinceCollect = 0;
+  __collect();
+}
+
 // Result area ---------------------------------------------------------------------------------
 
 export function results_ints_ptr(): usize {
@@ -48,6 +63,16 @@ export function results_floats_ptr(): usize {
   return results.resultFloatsPtr();
 }
 
+/** Room for `n` f64 values in the input area; returns its address (valid until the next call). */
+export function input_floats(n: i32): usize {
+  return results.inputFloats(n);
+}
+
+/** Room for `n` i32 values in the input area; returns its address (valid until the next call). */
+export function input_ints(n: i32): usize {
+  return results.inputInts(n);
+}
+
 // Outputs -------------------------------------------------------------------------------------
 
 export function output_create(): i32 {
@@ -56,7 +81,7 @@ export function output_create(): i32 {
 
 export function output_state(handle: i32): i32 {
   const o = out.outputIndex(handle);
-  return o < 0 ? o : out.outputs.state[o];
+  return o < 0 ? o : unchecked(out.outputs.state[o]);
 }
 
 /** Moves an output to `to` (an AsyncState number) at `nowNs`. */
@@ -97,6 +122,24 @@ export function output_work_done(handle: i32): i32 {
 export function output_deliver(handle: i32): i32 {
   const o = out.outputIndex(handle);
   return o < 0 ? o : out.outputDeliver(o);
+}
+
+/**
+ * Delivers a finished output and lets go of the host's hold on its row, in one call (get()):
+ * returns its state, with its start and end times as the first two f64 results, or a negated
+ * code (not finished, already delivered, stale) and then nothing changed.
+ */
+export function output_take(handle: i32): i32 {
+  const o = out.outputIndex(handle);
+  if (o < 0) return o;
+  const delivered = out.outputDeliver(o);
+  if (delivered < 0) return delivered;
+  const state = <i32>unchecked(out.outputs.state[o]);
+  const times = results.resultFloats(2);
+  unchecked((times[0] = unchecked(out.outputs.startNs[o])));
+  unchecked((times[1] = unchecked(out.outputs.endNs[o])));
+  out.outputRelease(o);
+  return state;
 }
 
 export function output_delivered(handle: i32): i32 {
@@ -145,6 +188,7 @@ export function output_legal(from: i32, to: i32): i32 {
 // Handlers ------------------------------------------------------------------------------------
 
 export function handler_create(maxPending: i32): i32 {
+  collectSometimes();
   if (maxPending < 1) return -codes.E_INVALID_ARGUMENT;
   return handler.handlerCreate(maxPending);
 }
@@ -155,6 +199,11 @@ export function handler_destroy(h: i32): i32 {
 
 export function handler_submit(h: i32, output: i32): i32 {
   return handler.handlerSubmit(h, output);
+}
+
+/** Submits the `n` output handles in the input area; see handlerSubmitMany. */
+export function handler_submit_many(h: i32, n: i32): i32 {
+  return handler.handlerSubmitMany(h, results.inputArray(), n);
 }
 
 export function handler_poll(h: i32): i32 {
@@ -196,6 +245,7 @@ export function handler_stats(h: i32): i32 {
 // Barriers ------------------------------------------------------------------------------------
 
 export function barrier_create(count: i32): i32 {
+  collectSometimes();
   if (count < 1) return -codes.E_INVALID_ARGUMENT;
   return barrier.barrierCreate(count);
 }
@@ -235,6 +285,7 @@ export function barrier_reset(b: i32): i32 {
 // Double buffers ------------------------------------------------------------------------------
 
 export function db_create(slots: i32): i32 {
+  collectSometimes();
   if (slots < 2) return -codes.E_INVALID_ARGUMENT;
   return buffer.dbCreate(slots);
 }
@@ -280,6 +331,7 @@ export function db_reset(d: i32): i32 {
 const rings = new Array<RingQueue | null>();
 
 export function ring_create(capacity: i32, growable: i32): i32 {
+  collectSometimes();
   rings.push(new RingQueue(capacity, growable != 0));
   return rings.length;
 }
@@ -295,12 +347,20 @@ export function ring_push_many(r: i32, start: i32, count: i32): i32 {
   return count;
 }
 
+/** Pushes the first `count` items of the input area, in order; returns how many fit. */
+export function ring_push_input(r: i32, count: i32): i32 {
+  const ring = rings[r - 1]!;
+  const items = results.inputArray();
+  const n = ring.growable ? count : min(count, ring.capacity - ring.length);
+  ring.pushMany(items, n);
+  return n;
+}
+
 /** Removes up to `count` items into the result area; returns how many. */
 export function ring_shift_many(r: i32, count: i32): i32 {
   const ring = rings[r - 1]!;
   const n = min(count, ring.length);
-  const out = results.resultInts(n);
-  for (let i = 0; i < n; i++) unchecked((out[i] = ring.shift()));
+  ring.shiftMany(results.resultInts(n), n);
   return n;
 }
 
@@ -329,6 +389,7 @@ export function ring_seek(r: i32, position: u32): i32 {
 // Simulated device ----------------------------------------------------------------------------
 
 export function sim_stream_create(kind: i32, priority: i32): i32 {
+  collectSometimes();
   return sched.streamCreate(<u8>kind, priority);
 }
 
@@ -366,6 +427,15 @@ export function sim_enqueue_launch(lane: i32, target: i32, delay: f64, release: 
 
 export function sim_enqueue_host_work(lane: i32, kind: i32, duration: f64, release: f64): i32 {
   return sched.enqueueHostWork(lane, <u8>kind, duration, release);
+}
+
+/**
+ * Enqueues `n` ops from the f64 input area (sched.BATCH_LANES each, see enqueueBatch); their
+ * slots, or the refused op's negated code, go to the i32 result area. Returns how many.
+ */
+export function sim_enqueue_batch(n: i32): i32 {
+  if (n < 0) return -codes.E_INVALID_ARGUMENT;
+  return sched.enqueueBatch(results.inputFloatArray(), n, results.resultInts(n));
 }
 
 export function sim_op_seq(op: i32): f64 {
@@ -422,6 +492,17 @@ export function sim_waiter_time(t: f64): i32 {
 
 export function sim_waiter_remove(w: i32): i32 {
   return sched.waiterRemove(w);
+}
+
+/**
+ * Resets the simulated device to a fresh one (clock 0, no streams, ops, events or waiters),
+ * so that an instance can run program after program; handles from before are meaningless.
+ * Outputs, handlers, barriers and double buffers are left alone.
+ */
+export function sim_reset(): void {
+  dev.reset();
+  // No managed reference is on the stack here: the old tables can go now.
+  __collect();
 }
 
 export function sim_set_op_gap(ns: f64): void {

@@ -40,9 +40,11 @@ export function isTerminal(state: u8): bool {
 }
 
 /** Whether the table allows `from -> to`. */
+// @ts-ignore: decorator
+@inline
 export function isLegal(from: i32, to: i32): bool {
   if (from < 0 || from >= STATE_COUNT || to < 0 || to >= STATE_COUNT) return false;
-  return LEGAL[from * STATE_COUNT + to] != 0;
+  return unchecked(LEGAL[from * STATE_COUNT + to]) != 0;
 }
 
 const FLAG_DELIVERED: u8 = 1;
@@ -65,13 +67,14 @@ class OutputTable {
     const index = this.slots.alloc();
     if (index < 0) return -1;
     if (this.state.length < this.slots.capacity) this.grow(this.slots.capacity);
-    this.state[index] = STATE_PENDING;
-    this.flags[index] = 0;
-    this.owner[index] = 0;
-    this.refs[index] = 1;
-    this.startNs[index] = -1;
-    this.endNs[index] = -1;
-    this.counts[STATE_PENDING]++;
+    // index < capacity after the growth: the stores need no bounds checks.
+    unchecked((this.state[index] = STATE_PENDING));
+    unchecked((this.flags[index] = 0));
+    unchecked((this.owner[index] = 0));
+    unchecked((this.refs[index] = 1));
+    unchecked((this.startNs[index] = -1));
+    unchecked((this.endNs[index] = -1));
+    unchecked((this.counts[STATE_PENDING] = unchecked(this.counts[STATE_PENDING]) + 1));
     return index;
   }
 
@@ -96,15 +99,16 @@ export function outputCreate(): i32 {
 
 /** Moves a live output (by slot index) to `to` at time `nowNs`; returns OK or a negated code. */
 export function outputMove(index: i32, to: u8, nowNs: f64): i32 {
-  const from = outputs.state[index];
+  // `index` is a live slot (callers resolve handles first) and states are < STATE_COUNT.
+  const from = unchecked(outputs.state[index]);
   if (!isLegal(from, to)) return -E_INVALID_TRANSITION;
-  outputs.state[index] = to;
-  outputs.counts[from]--;
-  outputs.counts[to]++;
-  if (to == STATE_IN_PROGRESS) outputs.startNs[index] = nowNs;
+  unchecked((outputs.state[index] = to));
+  unchecked((outputs.counts[from] = unchecked(outputs.counts[from]) - 1));
+  unchecked((outputs.counts[to] = unchecked(outputs.counts[to]) + 1));
+  if (to == STATE_IN_PROGRESS) unchecked((outputs.startNs[index] = nowNs));
   if (isTerminal(to)) {
-    if (outputs.startNs[index] < 0) outputs.startNs[index] = nowNs;
-    outputs.endNs[index] = nowNs;
+    if (unchecked(outputs.startNs[index]) < 0) unchecked((outputs.startNs[index] = nowNs));
+    unchecked((outputs.endNs[index] = nowNs));
   }
   return OK;
 }
@@ -131,9 +135,10 @@ export function outputFailAll(nowNs: f64): i32 {
 
 /** Marks a terminal output as delivered; a second delivery is rejected. */
 export function outputDeliver(index: i32): i32 {
-  if (!isTerminal(outputs.state[index])) return -E_NOT_FINISHED;
-  if ((outputs.flags[index] & FLAG_DELIVERED) != 0) return -E_ALREADY_DELIVERED;
-  outputs.flags[index] |= FLAG_DELIVERED;
+  if (!isTerminal(unchecked(outputs.state[index]))) return -E_NOT_FINISHED;
+  const flags = unchecked(outputs.flags[index]);
+  if ((flags & FLAG_DELIVERED) != 0) return -E_ALREADY_DELIVERED;
+  unchecked((outputs.flags[index] = flags | FLAG_DELIVERED));
   return OK;
 }
 
@@ -159,19 +164,20 @@ export function outputDelivered(index: i32): bool {
 
 /** Frees an output's row; its handle goes stale. */
 function outputFree(index: i32): void {
-  outputs.counts[outputs.state[index]]--;
+  const state = unchecked(outputs.state[index]);
+  unchecked((outputs.counts[state] = unchecked(outputs.counts[state]) - 1));
   outputs.slots.free(index);
 }
 
 /** A new holder of the row (a handler, a barrier, a double-buffer slot). */
 export function outputRetain(index: i32): void {
-  outputs.refs[index]++;
+  unchecked((outputs.refs[index] = unchecked(outputs.refs[index]) + 1));
 }
 
 /** A holder lets go; the row is freed, and its handle goes stale, when none is left. */
 export function outputRelease(index: i32): void {
-  const refs = outputs.refs[index] - 1;
-  outputs.refs[index] = refs;
+  const refs = unchecked(outputs.refs[index]) - 1;
+  unchecked((outputs.refs[index] = refs));
   if (refs == 0) outputFree(index);
 }
 

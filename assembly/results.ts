@@ -8,6 +8,8 @@
 
 let ints = new Int32Array(1024);
 let floats = new Float64Array(64);
+let input = new Int32Array(1024);
+let inputF64 = new Float64Array(1024);
 
 /** Makes room for `n` i32 results and returns the array to write into. */
 export function resultInts(n: i32): Int32Array {
@@ -29,4 +31,30 @@ export function resultIntsPtr(): usize {
 /** The byte address of the f64 results. */
 export function resultFloatsPtr(): usize {
   return floats.dataStart;
+}
+
+/**
+ * The input area: where the host leaves many values for one call (a batch of handles to
+ * submit or push). The host asks for room for `n` first and writes through a view at the
+ * address returned, then makes the call; like the result area, it may move when it grows.
+ */
+export function inputInts(n: i32): usize {
+  if (input.length < n) input = new Int32Array(max(n, input.length * 2));
+  return input.dataStart;
+}
+
+/** The input area, as last sized by the host. */
+export function inputArray(): Int32Array {
+  return input;
+}
+
+/** Room for `n` f64 values in the input area (records of a batch of ops); returns the address. */
+export function inputFloats(n: i32): usize {
+  if (inputF64.length < n) inputF64 = new Float64Array(max(n, inputF64.length * 2));
+  return inputF64.dataStart;
+}
+
+/** The f64 input area, as last sized by the host. */
+export function inputFloatArray(): Float64Array {
+  return inputF64;
 }

@@ -22,11 +22,15 @@ export class RingQueue {
   }
 
   /** Items in the queue. */
+  // @ts-ignore: decorator
+  @inline
   get length(): i32 {
     return <i32>(this.tail - this.head);
   }
 
   /** Slots in the ring (a power of two). */
+  // @ts-ignore: decorator
+  @inline
   get capacity(): i32 {
     return this.mask + 1;
   }
@@ -42,7 +46,33 @@ export class RingQueue {
     return true;
   }
 
+  /**
+   * Appends the first `n` items of `from` (the caller checks that they fit, or the queue grows):
+   * at most two block copies, whatever `n`.
+   */
+  pushMany(from: Int32Array, n: i32): void {
+    while (this.capacity - this.length < n) this.grow();
+    const at = <i32>(this.tail & this.mask);
+    const first = min(n, this.capacity - at);
+    const items = this.items.dataStart;
+    memory.copy(items + (<usize>at << 2), from.dataStart, <usize>first << 2);
+    memory.copy(items, from.dataStart + (<usize>first << 2), <usize>(n - first) << 2);
+    this.tail += <u32>n;
+  }
+
+  /** Removes the first `n` items into `to` (the caller checks that there are `n`). */
+  shiftMany(to: Int32Array, n: i32): void {
+    const at = <i32>(this.head & this.mask);
+    const first = min(n, this.capacity - at);
+    const items = this.items.dataStart;
+    memory.copy(to.dataStart, items + (<usize>at << 2), <usize>first << 2);
+    memory.copy(to.dataStart + (<usize>first << 2), items, <usize>(n - first) << 2);
+    this.head += <u32>n;
+  }
+
   /** Removes and returns the first item; the caller checks that the queue is not empty. */
+  // @ts-ignore: decorator
+  @inline
   shift(): i32 {
     const item = unchecked(this.items[this.head & this.mask]);
     this.head++;
@@ -50,16 +80,22 @@ export class RingQueue {
   }
 
   /** The first item, left in place. */
+  // @ts-ignore: decorator
+  @inline
   peek(): i32 {
     return unchecked(this.items[this.head & this.mask]);
   }
 
   /** The i-th item from the head. */
+  // @ts-ignore: decorator
+  @inline
   at(i: i32): i32 {
     return unchecked(this.items[(this.head + <u32>i) & this.mask]);
   }
 
   /** Overwrites the i-th item from the head. */
+  // @ts-ignore: decorator
+  @inline
   setAt(i: i32, item: i32): void {
     unchecked((this.items[(this.head + <u32>i) & this.mask] = item));
   }

@@ -31,41 +31,46 @@ export class SlotTable {
   alloc(): i32 {
     let index = this.freeHead;
     if (index >= 0) {
-      this.freeHead = this.nextFree[index];
+      this.freeHead = unchecked(this.nextFree[index]);
     } else {
       if (this.used == this.gens.length) {
         if (this.used >= MAX_SLOTS) return -1;
         this.grow(min(this.used * 2, MAX_SLOTS));
       }
       index = this.used++;
-      this.gens[index] = 1;
+      unchecked((this.gens[index] = 1));
     }
-    this.live[index] = 1;
+    unchecked((this.live[index] = 1));
     this.liveCount++;
     return index;
   }
 
   /** Frees a live slot; its generation moves on so that old handles go stale. */
   free(index: i32): void {
-    this.live[index] = 0;
-    this.gens[index] = nextGen(this.gens[index]);
-    this.nextFree[index] = this.freeHead;
+    unchecked((this.live[index] = 0));
+    unchecked((this.gens[index] = nextGen(unchecked(this.gens[index]))));
+    unchecked((this.nextFree[index] = this.freeHead));
     this.freeHead = index;
     this.liveCount--;
   }
 
   /** The handle of a live slot. */
+  // @ts-ignore: decorator
+  @inline
   handle(index: i32): i32 {
-    return makeHandle(index, this.gens[index]);
+    return makeHandle(index, unchecked(this.gens[index]));
   }
 
   /** The slot index a handle names, or -1 when it is stale or was never handed out. */
+  // @ts-ignore: decorator
+  @inline
   resolve(handle: i32): i32 {
     if (handle <= 0) return -1;
     const index = handleIndex(handle);
+    // index < used <= capacity: the loads need no bounds check (every call resolves a handle).
     if (index >= this.used) return -1;
-    if (this.live[index] == 0) return -1;
-    if (this.gens[index] != handleGen(handle)) return -1;
+    if (unchecked(this.live[index]) == 0) return -1;
+    if (unchecked(this.gens[index]) != handleGen(handle)) return -1;
     return index;
   }
 

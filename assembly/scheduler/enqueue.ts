@@ -91,27 +91,64 @@ export function enqueue(
   const op = ops.slots.alloc();
   if (op < 0) return -E_FULL;
   ops.ensure();
+  // op < capacity after ensure() and s is a live stream: the stores need no bounds checks.
   const streams = dev.streams;
-  const seq = streams.issued[s] + 1;
-  streams.issued[s] = seq;
-  ops.kind[op] = kind;
-  ops.engine[op] = engine;
-  ops.flags[op] = flags;
-  ops.running[op] = 0;
-  ops.stream[op] = s;
-  ops.occupancy[op] = occupancy;
-  ops.dep[op] = -1;
-  ops.signal[op] = 0;
-  ops.seq[op] = seq;
-  ops.depSeq[op] = 0;
-  ops.release[op] = toTime(release);
-  ops.duration[op] = duration < 0 ? NEVER : <i64>duration;
-  ops.start[op] = -1;
-  ops.order[op] = dev.order++;
-  streams.queues[s]!.push(op);
+  const seq = unchecked(streams.issued[s]) + 1;
+  unchecked((streams.issued[s] = seq));
+  unchecked((ops.kind[op] = kind));
+  unchecked((ops.engine[op] = engine));
+  unchecked((ops.flags[op] = flags));
+  unchecked((ops.running[op] = 0));
+  unchecked((ops.stream[op] = s));
+  unchecked((ops.occupancy[op] = occupancy));
+  unchecked((ops.dep[op] = -1));
+  unchecked((ops.signal[op] = 0));
+  unchecked((ops.seq[op] = seq));
+  unchecked((ops.depSeq[op] = 0));
+  unchecked((ops.release[op] = toTime(release)));
+  unchecked((ops.duration[op] = duration < 0 ? NEVER : <i64>duration));
+  unchecked((ops.start[op] = -1));
+  unchecked((ops.order[op] = dev.order++));
+  unchecked(streams.queues[s])!.push(op);
   dev.queuedOps++;
   return op;
 }
+
+/**
+ * Enqueues `n` ops described by `records` (BATCH_LANES f64 each, see below) in order, and
+ * writes each op's slot to `slots`: one call for a whole program instead of one per op.
+ * Returns how many were enqueued; when one is refused, its negated code is in `slots` at its
+ * position, and the ops before it stay enqueued (a program that fails is thrown away).
+ *
+ *   record i: [ stream | kind | engine | duration | occupancy | release | dep | depSeq ]
+ *
+ * kind WAIT: dep is the stream waited on, depSeq the count; LAUNCH: dep is the op released,
+ * depSeq the delay; other kinds ignore dep and depSeq (flags are always 0).
+ */
+export function enqueueBatch(records: Float64Array, n: i32, slots: Int32Array): i32 {
+  for (let i = 0; i < n; i++) {
+    const at = i * BATCH_LANES;
+    const stream = <i32>unchecked(records[at]);
+    const kind = <u8>unchecked(records[at + 1]);
+    const release = unchecked(records[at + 5]);
+    let op: i32;
+    if (kind == OP_WAIT) {
+      op = enqueueWait(stream, <i32>unchecked(records[at + 6]), unchecked(records[at + 7]), release);
+    } else if (kind == OP_LAUNCH) {
+      op = enqueueLaunch(stream, <i32>unchecked(records[at + 6]), unchecked(records[at + 7]), release);
+    } else {
+      const engine = <u8>unchecked(records[at + 2]);
+      const occupancy = <i32>unchecked(records[at + 4]);
+      op = enqueue(stream, kind, engine, unchecked(records[at + 3]), occupancy, release, 0);
+    }
+    unchecked((slots[i] = op));
+    if (op < 0) return i;
+  }
+  return n;
+}
+
+/** f64 lanes per record of enqueueBatch. */
+export const BATCH_LANES: i32 = 8;
 
 /** The seq of a queued op on its stream. */
 export function opSeq(op: i32): f64 {

@@ -14,7 +14,8 @@ import { REC_LANES } from "./constants";
 
 export const SOFT_LIMIT: i32 = 4096;
 
-let records = new Float64Array(SOFT_LIMIT * 2 * REC_LANES);
+// Room for a full report and some overshoot (a step may add several records); more grows it.
+let records = new Float64Array((SOFT_LIMIT + 256) * REC_LANES);
 let count: i32 = 0;
 
 /** Empties the report. */

@@ -50,12 +50,16 @@ let waiterHit = false;
 let candidates = new Int32Array(16);
 
 /** Whether stream `handle` has completed at least `seq` ops (a freed stream completed all). */
+// @ts-ignore: decorator
+@inline
 export function fenceDone(handle: i32, seq: i64): bool {
   const s = dev.streams.slots.resolve(handle);
   if (s < 0) return true;
   return unchecked(dev.streams.completed[s]) >= seq;
 }
 
+// @ts-ignore: decorator
+@inline
 function endOf(op: i32): i64 {
   const d = unchecked(dev.ops.duration[op]);
   const start = unchecked(dev.ops.start[op]);
@@ -68,7 +72,7 @@ function startOp(op: i32): void {
   unchecked((ops.running[op] = 1));
   unchecked((ops.start[op] = dev.now));
   const engine = unchecked(ops.engine[op]);
-  dev.engineRunning[engine]++;
+  unchecked((dev.engineRunning[engine] = unchecked(dev.engineRunning[engine]) + 1));
   if (engine == ENGINE_COMPUTE) dev.computeUsed += unchecked(ops.occupancy[op]);
   if (dev.runningCount == dev.running.length) {
     dev.running = growI32(dev.running, dev.running.length * 2);
@@ -99,7 +103,7 @@ function completeOp(op: i32): void {
   unchecked((streams.readyAt[s] = -1));
 
   const engine = unchecked(ops.engine[op]);
-  dev.engineRunning[engine]--;
+  unchecked((dev.engineRunning[engine] = unchecked(dev.engineRunning[engine]) - 1));
   if (engine == ENGINE_COMPUTE) dev.computeUsed -= unchecked(ops.occupancy[op]);
   if (usesEngine(engine)) unchecked((streams.lastEnd[s] = dev.now));
   removeRunning(op);
@@ -109,14 +113,18 @@ function completeOp(op: i32): void {
   if (kind == OP_MARKER) {
     const e = unchecked(ops.dep[op]);
     const events = dev.events;
-    const live = e >= 0 && events.slots.live[e] != 0;
-    if (live && events.stream[e] == streams.slots.handle(s) && events.seq[e] == ops.seq[op]) {
-      events.time[e] = <f64>dev.now;
+    const live = e >= 0 && e < events.slots.used && unchecked(events.slots.live[e]) != 0;
+    if (
+      live &&
+      unchecked(events.stream[e]) == streams.slots.handle(s) &&
+      unchecked(events.seq[e]) == unchecked(ops.seq[op])
+    ) {
+      unchecked((events.time[e] = <f64>dev.now));
     }
   } else if (kind == OP_LAUNCH) {
     const target = unchecked(ops.dep[op]);
-    const delay = ops.depSeq[op];
-    ops.release[target] = delay >= NEVER - dev.now ? NEVER : dev.now + delay;
+    const delay = unchecked(ops.depSeq[op]);
+    unchecked((ops.release[target] = delay >= NEVER - dev.now ? NEVER : dev.now + delay));
   }
   const signal = unchecked(ops.signal[op]);
   if (signal != 0) {
@@ -133,21 +141,21 @@ function completeOp(op: i32): void {
     op,
     kind,
     streams.slots.handle(s),
-    ops.start[op],
+    unchecked(ops.start[op]),
     dev.now,
     signal,
-    ops.seq[op],
+    unchecked(ops.seq[op]),
   );
   if (faulted) {
     dev.faulted = true;
     dev.faultOp = op;
   }
 
-  ops.running[op] = 0;
+  unchecked((ops.running[op] = 0));
   ops.slots.free(op);
   dev.queuedOps--;
   dev.completedOps++;
-  if (streams.closing[s] != 0 && queue.length == 0) freeStream(s);
+  if (unchecked(streams.closing[s]) != 0 && queue.length == 0) freeStream(s);
 }
 
 /** Frees a stream slot; its handle goes stale, and stale streams count as complete. */
@@ -176,6 +184,8 @@ function usesEngine(engine: u8): bool {
 }
 
 /** The earliest an op may start: its release, or the op gap after its stream's last op. */
+// @ts-ignore: decorator
+@inline
 function earliest(op: i32): i64 {
   const release = unchecked(dev.ops.release[op]);
   if (dev.opGap == 0 || !usesEngine(unchecked(dev.ops.engine[op]))) return release;
@@ -186,6 +196,8 @@ function earliest(op: i32): i64 {
 }
 
 /** Whether the head op of a stream may start now (not counting its engine). */
+// @ts-ignore: decorator
+@inline
 function headReady(op: i32): bool {
   const ops = dev.ops;
   if (unchecked(ops.running[op]) != 0) return false;
@@ -355,7 +367,7 @@ function nextTime(): i64 {
   }
   const waiters = dev.waiters;
   for (let w = 0; w < waiters.slots.used; w++) {
-    if (unchecked(waiters.slots.live[w]) == 0 || waiters.kind[w] == WAIT_FENCE) continue;
+    if (unchecked(waiters.slots.live[w]) == 0 || unchecked(waiters.kind[w]) == WAIT_FENCE) continue;
     const t = unchecked(waiters.time[w]);
     if (t > dev.now && t < next) next = t;
   }

@@ -138,6 +138,29 @@ export class Device {
   /** The least time between consecutive engine ops of one stream (the GPU's front end). */
   opGap: i64 = 0;
   faultOp: i32 = -1;
+
+  /**
+   * Forgets everything (a fresh device in the same instance, for the next program): the old
+   * tables become garbage and every handle handed out before is meaningless from now on.
+   */
+  reset(): void {
+    this.now = 0;
+    this.order = 0;
+    this.streams = new StreamTable();
+    this.ops = new OpTable();
+    this.events = new EventTable();
+    this.waiters = new WaiterTable();
+    this.running = new Int32Array(16);
+    this.runningCount = 0;
+    this.computeUsed = 0;
+    this.engineRunning = new Int32Array(ENGINE_COUNT);
+    this.engineBusy = new Float64Array(ENGINE_COUNT);
+    this.queuedOps = 0;
+    this.completedOps = 0;
+    this.faulted = false;
+    this.opGap = 0;
+    this.faultOp = -1;
+  }
 }
 
 export const dev = new Device();

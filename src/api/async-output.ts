@@ -1,4 +1,4 @@
-import { checkCore } from '../core/check.js';
+import { checkCore, coreError } from '../core/check.js';
 import { type AsyncState, CoreCode, STATES, State } from '../core/codes.js';
 import type { Device, Fence } from '../device/device.js';
 import {
@@ -30,6 +30,26 @@ const rows = new FinalizationRegistry<{ device: Device; handle: number }>(({ dev
 	if (!device.destroyed) device.core.raw.output_release(handle);
 });
 
+// Registering with a FinalizationRegistry costs V8 about as much as the rest of an output's
+// life (0.2-1 us), and most outputs are delivered soon after they are made. So new outputs
+// wait in a nursery, held strongly, and only those still undelivered when it fills are
+// registered: an output dropped without get() is still released, a little later. A nursery
+// per device, in a WeakMap, so that it never keeps a device (and its Wasm memory) alive.
+const NURSERY = 1024;
+const nurseries = new WeakMap<Device, AsyncOutput<unknown>[]>();
+
+function admit(output: AsyncOutput<unknown>): void {
+	const nursery = nurseries.get(output.device);
+	if (nursery === undefined) {
+		nurseries.set(output.device, [output]);
+		return;
+	}
+	nursery.push(output);
+	if (nursery.length < NURSERY) return;
+	nurseries.set(output.device, []);
+	for (const o of nursery) o.registerIfUndelivered();
+}
+
 /** What an output keeps once it has let go of its row: it can no longer change. */
 interface Final {
 	state: number;
@@ -38,6 +58,8 @@ interface Final {
 }
 
 let counter = 0;
+
+const NO_OPTIONS: WaitOptions = Object.freeze({});
 
 /**
  * The result of asynchronous work, delivered once.
@@ -52,7 +74,6 @@ let counter = 0;
  */
 export class AsyncOutput<T = unknown> {
 	readonly device: Device;
-	readonly label: string;
 	/** @internal The core's handle. */
 	readonly handle: number;
 	/** @internal The device work whose completion completes this output, if any. */
@@ -62,14 +83,31 @@ export class AsyncOutput<T = unknown> {
 	#final: Final | undefined;
 	/** What the device work bound to this output is, for error messages. */
 	#work = '';
+	/** The label given, or undefined until a generated one is asked for. */
+	#label: string | undefined;
+	/** Whether the finalizer knows this output (see the nursery above). */
+	#registered = false;
 
 	constructor(device: Device, options?: AsyncOutputOptions) {
-		const opts = expectOptions('options', options);
+		const opts = options === undefined ? undefined : expectOptions('options', options);
 		expectDevice('device', device).assertUsable('new AsyncOutput()');
 		this.device = device;
-		this.label = expectLabel('options.label', opts.label, '') || `output ${++counter}`;
+		if (opts?.label !== undefined) this.#label = expectLabel('options.label', opts.label, '');
 		this.handle = checkCore(device.core.raw.output_create(), 'new AsyncOutput()');
-		rows.register(this, { device, handle: this.handle }, this);
+		admit(this);
+	}
+
+	/** A name for error messages and timelines (generated on first use when none was given). */
+	get label(): string {
+		this.#label ??= `output ${++counter}`;
+		return this.#label;
+	}
+
+	/** @internal Registers with the finalizer unless the result was already taken. */
+	registerIfUndelivered(): void {
+		if (this.#final !== undefined || this.#registered) return;
+		this.#registered = true;
+		rows.register(this, { device: this.device, handle: this.handle }, this);
 	}
 
 	/** The current state (the device is first brought up to the host's time). */
@@ -139,21 +177,38 @@ export class AsyncOutput<T = unknown> {
 	 * Waits, then delivers the result once.
 	 * @throws OutputFailedError (cause: the failure), CancelledError, AlreadyDeliveredError.
 	 */
-	async get(options?: WaitOptions): Promise<T> {
-		const opts = expectWaitOptions('options', options);
-		this.#assertAlive('AsyncOutput.get()');
-		await this.#waitTerminal(opts);
-		const state = this.#stateNumber();
+	get(options?: WaitOptions): Promise<T> {
+		// Not async: an output that has finished (the common case in a poll loop) is delivered
+		// with no wait and no async frame; every error still arrives as a rejection.
+		try {
+			const opts = options === undefined ? NO_OPTIONS : expectWaitOptions('options', options);
+			this.#assertAlive('AsyncOutput.get()');
+			// Terminal states never change: an output that has finished needs no wait.
+			const state = this.#stateNumber();
+			if (state >= State.COMPLETED) return Promise.resolve(this.#deliver(state));
+			return this.#waitThenDeliver(opts);
+		} catch (error) {
+			return Promise.reject(error);
+		}
+	}
+
+	async #waitThenDeliver(options: WaitOptions): Promise<T> {
+		await this.#waitTerminal(options);
+		return this.#deliver(this.#stateNumber());
+	}
+
+	/** Delivers the result of a finished output once, or throws why it cannot. */
+	#deliver(state: number): T {
 		this.#throwIfFaulted(state);
 		if (this.#final !== undefined) {
 			checkCore(-CoreCode.ALREADY_DELIVERED, 'AsyncOutput.get()', `'${this.label}'`);
 		}
-		checkCore(
-			this.device.core.raw.output_deliver(this.handle),
-			'AsyncOutput.get()',
-			`'${this.label}'`,
-		);
-		this.#letGo(state);
+		const core = this.device.core;
+		const taken = core.raw.output_take(this.handle);
+		if (taken < 0) throw coreError(-taken, 'AsyncOutput.get()', `'${this.label}'`);
+		const at = core.floatsAt();
+		this.#final = { state, startNs: core.float(at), endNs: core.float(at + 1) };
+		if (this.#registered) rows.unregister(this);
 		if (state === State.FAILED) {
 			throw new OutputFailedError(`AsyncOutput.get(): '${this.label}' failed`, this.#error);
 		}
@@ -219,11 +274,10 @@ export class AsyncOutput<T = unknown> {
 
 	#stateNumber(): number {
 		if (this.#final !== undefined) return this.#final.state;
-		return checkCore(
-			this.device.core.raw.output_state(this.handle),
-			'AsyncOutput',
-			`'${this.label}'`,
-		);
+		const state = this.device.core.raw.output_state(this.handle);
+		// The message is built only on failure: a template per call costs more than the call.
+		if (state < 0) throw coreError(-state, 'AsyncOutput', `'${this.label}'`);
+		return state;
 	}
 
 	/** Throws the device's sticky fault when that is what failed this output. */
@@ -232,29 +286,25 @@ export class AsyncOutput<T = unknown> {
 		if (state === State.FAILED && this.#error === undefined && fatal !== undefined) throw fatal;
 	}
 
-	#letGo(state: number): void {
-		const raw = this.device.core.raw;
-		this.#final = {
-			state,
-			startNs: raw.output_start_ns(this.handle),
-			endNs: raw.output_end_ns(this.handle),
-		};
-		raw.output_release(this.handle);
-		rows.unregister(this);
-	}
-
 	#move(to: number, what: string): void {
 		this.#assertAlive(what);
-		const from = this.#stateNumber();
 		if (this.#final !== undefined) {
 			checkCore(
 				-CoreCode.INVALID_TRANSITION,
 				what,
-				`'${this.label}' is ${STATES[from]}, cannot become ${STATES[to]}`,
+				`'${this.label}' is ${STATES[this.#final.state]}, cannot become ${STATES[to]}`,
 			);
 		}
 		const result = this.device.core.raw.output_move(this.handle, to, this.device.now());
-		checkCore(result, what, `'${this.label}' is ${STATES[from]}, cannot become ${STATES[to]}`);
+		if (result < 0) {
+			// The state is read only to say what went wrong (a refused move changes nothing).
+			const from = this.#stateNumber();
+			throw coreError(
+				-result,
+				what,
+				`'${this.label}' is ${STATES[from]}, cannot become ${STATES[to]}`,
+			);
+		}
 	}
 
 	#refresh(): void {

@@ -1,4 +1,4 @@
-import { checkCore } from '../core/check.js';
+import { checkCore, coreError } from '../core/check.js';
 import { State } from '../core/codes.js';
 import type { Device } from '../device/device.js';
 import { DestroyedError, InvalidStateError } from '../errors.js';
@@ -8,9 +8,14 @@ import {
 	expectInteger,
 	expectOptions,
 	expectWaitOptions,
+	invalid,
 	type WaitOptions,
 } from '../validate.js';
 import { AsyncOutput } from './async-output.js';
+
+// A handle's low 20 bits are its row in the core's output table (assembly/handle.ts): unique
+// among live outputs, so a plain array indexed by them maps the handler's handles to objects.
+const SLOT_MASK = (1 << 20) - 1;
 
 /** Options of a handler. */
 export interface HandlerOptions {
@@ -52,7 +57,8 @@ export class AsyncOutputHandler<T = unknown> implements AsyncIterable<AsyncOutpu
 	readonly maxPending: number;
 	/** @internal */
 	readonly handle: number;
-	#outputs = new Map<number, AsyncOutput<T>>();
+	/** The outputs the core holds for this handler, by the slot index of their handle. */
+	#outputs: (AsyncOutput<T> | undefined)[] = [];
 	#destroyed = false;
 
 	constructor(options: HandlerOptions) {
@@ -76,14 +82,46 @@ export class AsyncOutputHandler<T = unknown> implements AsyncIterable<AsyncOutpu
 				`AsyncOutputHandler.submit(): '${output.label}' was already delivered and cannot be submitted`,
 			);
 		}
-		const result = checkCore(
-			this.device.core.raw.handler_submit(this.handle, output.handle),
-			'AsyncOutputHandler.submit()',
-			`'${output.label}'`,
-		);
+		const result = this.device.core.raw.handler_submit(this.handle, output.handle);
+		// The message is built only on failure (a template per submit costs more than the call).
+		if (result < 0) throw coreError(-result, 'AsyncOutputHandler.submit()', `'${output.label}'`);
 		if (result === 0) return false;
-		this.#outputs.set(output.handle, output);
+		this.#outputs[output.handle & SLOT_MASK] = output;
 		return true;
+	}
+
+	/**
+	 * Queues outputs in order until the handler is full, in one call into the core; returns how
+	 * many were queued (the rest changed nothing, as a refused submit()). An output that cannot
+	 * be submitted at all (delivered, of another device, already in a handler, twice in the
+	 * list) throws, and then none is queued.
+	 */
+	submitMany(outputs: readonly AsyncOutput<T>[]): number {
+		this.#usable('AsyncOutputHandler.submitMany()');
+		if (!Array.isArray(outputs)) throw invalid('an array of AsyncOutput', 'outputs', outputs);
+		const n = outputs.length;
+		for (let i = 0; i < n; i++) {
+			const output = expectInstance(`outputs[${i}]`, outputs[i], AsyncOutput, 'an AsyncOutput');
+			AsyncOutput.own('AsyncOutputHandler.submitMany()', output, this.device);
+			if (output.released) {
+				throw new InvalidStateError(
+					`AsyncOutputHandler.submitMany(): '${output.label}' was already delivered and cannot be submitted`,
+				);
+			}
+		}
+		const core = this.device.core;
+		const input = core.input(n);
+		for (let i = 0; i < n; i++) input[i] = (outputs[i] as AsyncOutput<T>).handle;
+		const taken = core.raw.handler_submit_many(this.handle, n);
+		if (taken < 0) {
+			const at = core.ints(1)[0] as number;
+			throw coreError(-taken, 'AsyncOutputHandler.submitMany()', `outputs[${at}]`);
+		}
+		for (let i = 0; i < taken; i++) {
+			const output = outputs[i] as AsyncOutput<T>;
+			this.#outputs[output.handle & SLOT_MASK] = output;
+		}
+		return taken;
 	}
 
 	/** Takes out every output that has finished, in submission order. */
@@ -94,7 +132,7 @@ export class AsyncOutputHandler<T = unknown> implements AsyncIterable<AsyncOutpu
 		const n = checkCore(core.raw.handler_poll(this.handle), 'AsyncOutputHandler.poll()');
 		const handles = core.ints(n);
 		const out: AsyncOutput<T>[] = new Array(n);
-		for (let i = 0; i < n; i++) out[i] = this.#outputs.get(handles[i] as number) as AsyncOutput<T>;
+		for (let i = 0; i < n; i++) out[i] = this.#output(handles[i] as number);
 		return out;
 	}
 
@@ -108,7 +146,7 @@ export class AsyncOutputHandler<T = unknown> implements AsyncIterable<AsyncOutpu
 				this.device.core.raw.handler_take_one(this.handle),
 				'AsyncOutputHandler.waitOne()',
 			);
-			if (taken !== 0) return this.#outputs.get(taken) as AsyncOutput<T>;
+			if (taken !== 0) return this.#output(taken);
 			const pending = this.#pending();
 			if (pending.length === 0) {
 				throw new InvalidStateError(
@@ -141,7 +179,7 @@ export class AsyncOutputHandler<T = unknown> implements AsyncIterable<AsyncOutpu
 			checkCore(core.raw.handler_finished(this.handle), 'clearCompleted()'),
 		);
 		// The core forgets the first `taken` finished outputs; so does the map.
-		for (let i = 0; i < taken; i++) this.#outputs.delete(finished[i] as number);
+		for (let i = 0; i < taken; i++) this.#outputs[(finished[i] as number) & SLOT_MASK] = undefined;
 		return checkCore(
 			core.raw.handler_clear_completed(this.handle),
 			'AsyncOutputHandler.clearCompleted()',
@@ -200,7 +238,7 @@ export class AsyncOutputHandler<T = unknown> implements AsyncIterable<AsyncOutpu
 		if (this.#destroyed) return;
 		this.#destroyed = true;
 		if (!this.device.destroyed) this.device.core.raw.handler_destroy(this.handle);
-		this.#outputs.clear();
+		this.#outputs = [];
 	}
 
 	#pending(): AsyncOutput<T>[] {
@@ -208,8 +246,13 @@ export class AsyncOutputHandler<T = unknown> implements AsyncIterable<AsyncOutpu
 		const n = checkCore(core.raw.handler_pending(this.handle), 'pending');
 		const handles = core.ints(n);
 		const out: AsyncOutput<T>[] = [];
-		for (let i = 0; i < n; i++) out.push(this.#outputs.get(handles[i] as number) as AsyncOutput<T>);
+		for (let i = 0; i < n; i++) out.push(this.#output(handles[i] as number));
 		return out;
+	}
+
+	/** The output of a handle the core handed out for this handler. */
+	#output(handle: number): AsyncOutput<T> {
+		return this.#outputs[handle & SLOT_MASK] as AsyncOutput<T>;
 	}
 
 	#waitFor(outputs: AsyncOutput<T>[], mode: 'one' | 'all', options: WaitOptions): Promise<void> {

@@ -96,12 +96,19 @@ export class PinnedArray<D extends Dtype = Dtype> {
 	#writers = 0;
 	#holder: ResultHolder | undefined;
 
-	/** @internal Made by `device.allocHost`. */
-	constructor(device: Device, dtype: D, shape: readonly number[], buffer: ArrayBufferLike) {
+	/** @internal Made by `device.allocHost`, over all of `buffer` or `length` elements at `offset`. */
+	constructor(
+		device: Device,
+		dtype: D,
+		shape: readonly number[],
+		buffer: ArrayBufferLike,
+		offset = 0,
+		length?: number,
+	) {
 		this.device = device;
 		this.dtype = dtype;
 		this.shape = Object.freeze([...shape]);
-		this.data = viewOf(dtype, buffer);
+		this.data = viewOf(dtype, buffer, offset, length);
 		this.length = this.data.length;
 		this.byteLength = this.data.byteLength;
 	}

@@ -21,6 +21,7 @@ const NOT_IN_BROWSERS = ['browser', 'package'];
 
 /** Files that import Node-only modules (fs, child_process): they run in Node only. */
 const NODE_ONLY = [
+	'api/finalizer.test.ts',
 	'cli/cli.test.ts',
 	'cli/example.test.ts',
 	'trace/kineto.test.ts',

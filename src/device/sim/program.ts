@@ -5,7 +5,8 @@ import type { TimelineKind } from '../../trace/recording.js';
 
 /**
  * Programs: a whole recorded run, host threads included, loaded into the simulated device at
- * once and run to the end in one call (plus one call per 4,096 completions to read them).
+ * once (one call for the device ops, one for the host steps, through the core's input area)
+ * and run to the end in one call (plus one call per 4,096 completions to read them).
  *
  * Device streams hold operations in issue order, loaded unreleased. Host lanes hold host work,
  * launches (which release a device operation when the lane reaches them, after a delay) and
@@ -73,60 +74,90 @@ export function timelineKind(kind: ProgramOp['kind']): TimelineKind {
 	return kind;
 }
 
-/** Loads a program into a fresh core and runs it to the end. */
+// Cores that ran a program, reset for the next: instantiating one costs some 1-2 ms (its
+// tables are allocated and zeroed), more than a small trace's whole replay. A core that grew
+// large is dropped rather than kept (Wasm memory never shrinks).
+const idle: Core[] = [];
+const POOL = 2;
+const KEEP_BYTES = 32 << 20;
+
+/** Loads a program into a fresh simulated device and runs it to the end. */
 export async function runProgram(
 	program: Program,
 	options: { opGapNs?: number } = {},
 ): Promise<ProgramTimes> {
-	const core = await Core.create();
+	const core = idle.pop() ?? (await Core.create());
+	core.raw.sim_reset();
 	core.raw.sim_set_op_gap(options.opGapNs ?? 0);
-	return runProgramOn(core, program);
+	try {
+		return runProgramOn(core, program);
+	} finally {
+		if (idle.length < POOL && core.memoryBytes <= KEEP_BYTES) idle.push(core);
+	}
 }
 
 /** Runs a program on a core that has no other work. */
 export function runProgramOn(core: Core, program: Program): ProgramTimes {
 	const raw = core.raw;
 
-	// Device streams, every op unreleased unless it has an absolute release.
+	// Device streams, every op unreleased unless it has an absolute release: one call for all.
 	const streamHandles = program.streams.map(() => raw.sim_stream_create(StreamKind.DEVICE, 0));
-	const opStream: number[] = [];
-	const opIndex: number[] = [];
-	const slots: number[][] = program.streams.map((stream, s) =>
-		stream.ops.map((op, i) => {
-			const slot = loadOp(core, streamHandles, s, op);
-			opStream[slot] = s;
-			opIndex[slot] = i;
-			return slot;
-		}),
-	);
-
-	// Host lanes: work, launches and waits in order.
-	const laneHandles = program.lanes.map(() => raw.sim_stream_create(StreamKind.HOST, 0));
-	const stepOf = new Map<number, [number, number]>();
-	program.lanes.forEach((lane, l) => {
-		const handle = laneHandles[l] as number;
-		for (const [n, step] of lane.steps.entries()) {
-			let slot: number;
-			if (step.kind === 'work') {
-				slot = raw.sim_enqueue_host_work(
-					handle,
-					OpKind.HOST_WORK,
-					Math.max(0, Math.round(step.ns)),
-					0,
-				);
-			} else if (step.kind === 'launch') {
-				const target = slots[step.stream]?.[step.index];
-				if (target === undefined)
-					throw new InvalidArgumentError(`program: no op ${step.index} on stream ${step.stream}`);
-				slot = raw.sim_enqueue_launch(handle, target, Math.max(0, Math.round(step.delayNs)), 0);
-			} else {
-				slot = raw.sim_enqueue_wait(handle, streamHandles[step.stream] as number, step.seq, 0);
-			}
-			if (slot < 0)
-				throw new InvalidArgumentError(`program: the core refused a step of lane ${l} (${slot})`);
-			stepOf.set(slot, [l, n]);
+	let count = 0;
+	for (const stream of program.streams) count += stream.ops.length;
+	const records = core.inputFloats(count * BATCH_LANES);
+	let at = 0;
+	for (const [s, stream] of program.streams.entries()) {
+		for (const op of stream.ops) {
+			writeOp(records, at, streamHandles, s, op);
+			at += BATCH_LANES;
 		}
+	}
+	const slotList = enqueueAll(core, count, (i) => {
+		let n = i;
+		for (const stream of program.streams) {
+			if (n < stream.ops.length) return `op '${(stream.ops[n] as ProgramOp).name}'`;
+			n -= stream.ops.length;
+		}
+		return `op ${i}`;
 	});
+	// Where each slot came from: stream s >= 0 and its index, or host lane -(l + 1) and step.
+	const slotGroup = new Int32Array(maxOf(slotList) + 1).fill(NONE);
+	const slotIndex = new Int32Array(slotGroup.length);
+	const slots: Int32Array[] = [];
+	let next = 0;
+	for (const [s, stream] of program.streams.entries()) {
+		const own = slotList.subarray(next, next + stream.ops.length);
+		next += stream.ops.length;
+		slots.push(own);
+		own.forEach((slot, i) => {
+			slotGroup[slot] = s;
+			slotIndex[slot] = i;
+		});
+	}
+
+	// Host lanes: work, launches and waits in order, again in one call.
+	const laneHandles = program.lanes.map(() => raw.sim_stream_create(StreamKind.HOST, 0));
+	let steps = 0;
+	for (const lane of program.lanes) steps += lane.steps.length;
+	const stepRecords = core.inputFloats(steps * BATCH_LANES);
+	at = 0;
+	for (const [l, lane] of program.lanes.entries()) {
+		for (const step of lane.steps) {
+			writeStep(stepRecords, at, laneHandles[l] as number, streamHandles, slots, step);
+			at += BATCH_LANES;
+		}
+	}
+	const stepSlots = enqueueAll(core, steps, (i) => `a step of lane ${laneOf(program, i)}`);
+	const laneGroup = new Int32Array(maxOf(stepSlots) + 1).fill(NONE);
+	const laneStep = new Int32Array(laneGroup.length);
+	next = 0;
+	for (const [l, lane] of program.lanes.entries()) {
+		for (let n = 0; n < lane.steps.length; n++) {
+			const slot = stepSlots[next++] as number;
+			laneGroup[slot] = l;
+			laneStep[slot] = n;
+		}
+	}
 
 	// Run to the end, reading completions 4,096 at a time.
 	const times = program.streams.map((s) => ({
@@ -140,17 +171,18 @@ export function runProgramOn(core: Core, program: Program): ProgramTimes {
 		for (let at = 0; at < report.length; at += Rec.LANES) {
 			if (report[at] !== Rec.OP_END) continue;
 			const slot = report[at + 1] as number;
-			const s = opStream[slot];
-			const step = stepOf.get(slot);
-			if (step !== undefined && report[at + 3] === laneHandles[step[0]]) {
-				(stepEnds[step[0]] as Float64Array)[step[1]] = report[at + 5] as number;
+			const stream = report[at + 3] as number;
+			const l = slot < laneGroup.length ? (laneGroup[slot] as number) : NONE;
+			if (l !== NONE && stream === laneHandles[l]) {
+				(stepEnds[l] as Float64Array)[laneStep[slot] as number] = report[at + 5] as number;
 				continue;
 			}
-			if (s === undefined || report[at + 3] !== streamHandles[s]) continue;
-			const i = opIndex[slot] as number;
+			const s = slot < slotGroup.length ? (slotGroup[slot] as number) : NONE;
+			if (s === NONE || stream !== streamHandles[s]) continue;
+			const i = slotIndex[slot] as number;
 			(times[s] as { start: Float64Array }).start[i] = report[at + 4] as number;
 			(times[s] as { end: Float64Array }).end[i] = report[at + 5] as number;
-			opStream[slot] = undefined as unknown as number;
+			slotGroup[slot] = NONE;
 		}
 		if (stop !== Stop.REPORT_FULL) break;
 	}
@@ -162,28 +194,103 @@ export function runProgramOn(core: Core, program: Program): ProgramTimes {
 	return { streams: times, laneEnds, stepEnds, endNs: raw.sim_now(), stuck };
 }
 
-function loadOp(core: Core, streams: number[], s: number, op: ProgramOp): number {
-	const raw = core.raw;
-	const handle = streams[s] as number;
-	const release = op.releaseAt === undefined ? -1 : Math.max(0, Math.round(op.releaseAt));
-	let slot: number;
-	if (op.kind === 'wait') {
-		slot = raw.sim_enqueue_wait(
-			handle,
-			streams[op.waitStream ?? -1] ?? 0,
-			op.waitSeq ?? 0,
-			release,
+/** No stream or lane (in the slot maps). */
+const NONE = -1;
+
+/** f64 lanes per op record of sim_enqueue_batch (assembly/scheduler/enqueue.ts). */
+const BATCH_LANES = 8;
+
+/** Enqueues `n` records from the input area in one call; returns their slots (a copy). */
+function enqueueAll(core: Core, n: number, describe: (i: number) => string): Int32Array {
+	const done = core.raw.sim_enqueue_batch(n);
+	const slots = core.ints(n).slice();
+	if (done < n) {
+		throw new InvalidArgumentError(
+			`program: the core refused ${describe(done)} (${slots[done] ?? done})`,
 		);
-	} else {
-		const [kind, engine] = KIND[op.kind];
-		const units =
-			op.kind === 'kernel'
-				? Math.max(1, Math.round((op.occupancy ?? 1) * COMPUTE_UNITS))
-				: COMPUTE_UNITS;
-		const duration = op.kind === 'marker' ? 0 : Math.max(0, Math.round(op.durationNs));
-		slot = raw.sim_enqueue(handle, kind, engine, duration, units, release, 0);
 	}
-	if (slot < 0)
-		throw new InvalidArgumentError(`program: the core refused op '${op.name}' (${slot})`);
-	return slot;
+	return slots;
+}
+
+function maxOf(values: Int32Array): number {
+	let max = -1;
+	for (const v of values) if (v > max) max = v;
+	return max;
+}
+
+function laneOf(program: Program, step: number): number {
+	let n = step;
+	for (const [l, lane] of program.lanes.entries()) {
+		if (n < lane.steps.length) return l;
+		n -= lane.steps.length;
+	}
+	return -1;
+}
+
+/** Writes a device op's record: [stream, kind, engine, duration, occupancy, release, dep, seq]. */
+function writeOp(
+	records: Float64Array,
+	at: number,
+	streams: number[],
+	s: number,
+	op: ProgramOp,
+): void {
+	const release = op.releaseAt === undefined ? -1 : Math.max(0, Math.round(op.releaseAt));
+	records[at] = streams[s] as number;
+	records[at + 5] = release;
+	if (op.kind === 'wait') {
+		records[at + 1] = OpKind.WAIT;
+		records[at + 2] = Engine.NONE;
+		records[at + 3] = 0;
+		records[at + 4] = 0;
+		records[at + 6] = streams[op.waitStream ?? -1] ?? 0;
+		records[at + 7] = op.waitSeq ?? 0;
+		return;
+	}
+	const [kind, engine] = KIND[op.kind];
+	records[at + 1] = kind;
+	records[at + 2] = engine;
+	records[at + 3] = op.kind === 'marker' ? 0 : Math.max(0, Math.round(op.durationNs));
+	records[at + 4] =
+		op.kind === 'kernel'
+			? Math.max(1, Math.round((op.occupancy ?? 1) * COMPUTE_UNITS))
+			: COMPUTE_UNITS;
+	records[at + 6] = 0;
+	records[at + 7] = 0;
+}
+
+/** Writes a host step's record (released at 0: a lane runs from the start). */
+function writeStep(
+	records: Float64Array,
+	at: number,
+	lane: number,
+	streams: number[],
+	slots: Int32Array[],
+	step: HostStep,
+): void {
+	records[at] = lane;
+	records[at + 4] = 0;
+	records[at + 5] = 0;
+	if (step.kind === 'work') {
+		records[at + 1] = OpKind.HOST_WORK;
+		records[at + 2] = Engine.LANE;
+		records[at + 3] = Math.max(0, Math.round(step.ns));
+		records[at + 6] = 0;
+		records[at + 7] = 0;
+	} else if (step.kind === 'launch') {
+		const target = slots[step.stream]?.[step.index];
+		if (target === undefined)
+			throw new InvalidArgumentError(`program: no op ${step.index} on stream ${step.stream}`);
+		records[at + 1] = OpKind.LAUNCH;
+		records[at + 2] = Engine.NONE;
+		records[at + 3] = 0;
+		records[at + 6] = target;
+		records[at + 7] = Math.max(0, Math.round(step.delayNs));
+	} else {
+		records[at + 1] = OpKind.WAIT;
+		records[at + 2] = Engine.NONE;
+		records[at + 3] = 0;
+		records[at + 6] = streams[step.stream] as number;
+		records[at + 7] = step.seq;
+	}
 }

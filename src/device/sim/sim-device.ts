@@ -97,6 +97,9 @@ export interface SimDeviceOptions {
 	profile?: string | (Partial<DeviceProfile> & { base?: string });
 }
 
+const SLAB_BYTES = 1 << 16;
+const SMALL_PINNED = 1 << 12;
+
 /** The simulated GPU. Create it with `createDevice('sim')`. */
 export class SimDevice implements Device {
 	readonly kind: DeviceKind = 'sim';
@@ -114,6 +117,9 @@ export class SimDevice implements Device {
 	#fatal: Error | undefined;
 	#destroyed = false;
 	#inHostFunc = false;
+	/** The slab small pinned arrays are carved from, and how much of it is taken. */
+	#slab: ArrayBuffer | undefined;
+	#slabUsed = 0;
 	readonly #waits: Waits;
 	/** Injected faults: how many ops of each kind to let through before the one that faults. */
 	#faults: { kernel: number | undefined; copy: number | undefined } = {
@@ -240,12 +246,28 @@ export class SimDevice implements Device {
 		return new DeviceArray(this, dtype, shape, length, buffer);
 	}
 
+	/**
+	 * Small pinned arrays (up to 4 kB) are carved from 64 kB slabs, 8-byte aligned: an
+	 * ArrayBuffer each cost more than the copy into it (V8 tracks every backing store), and
+	 * asyncCopyToHost allocates one per call. A slab lives as long as any array carved from
+	 * it, as a host allocator's pool would; larger arrays get their own buffer.
+	 */
 	allocHost<D extends Dtype>(dtype: D, shape: readonly number[]): PinnedArray<D> {
 		this.assertUsable('allocHost');
 		expectDtype('dtype', dtype);
 		const length = expectShape('shape', shape);
-		const buffer = allocate('allocHost()', 'pinned host', length * bytesPerElement(dtype));
-		return new PinnedArray(this, dtype, shape, buffer);
+		const bytes = length * bytesPerElement(dtype);
+		if (bytes === 0 || bytes > SMALL_PINNED) {
+			return new PinnedArray(this, dtype, shape, allocate('allocHost()', 'pinned host', bytes));
+		}
+		const size = (bytes + 7) & ~7;
+		if (this.#slab === undefined || this.#slabUsed + size > SLAB_BYTES) {
+			this.#slab = new ArrayBuffer(SLAB_BYTES);
+			this.#slabUsed = 0;
+		}
+		const array = new PinnedArray(this, dtype, shape, this.#slab, this.#slabUsed, length);
+		this.#slabUsed += size;
+		return array;
 	}
 
 	// Streams and events ------------------------------------------------------------------------

@@ -103,6 +103,8 @@ export class Waits {
 
 	/** Something changed on the host side: settle what now holds. */
 	recheck(): void {
+		// Called on every markCompleted: with nothing waiting, there is nothing to copy or check.
+		if (this.#pending.length === 0) return;
 		for (const wait of [...this.#pending]) {
 			if (wait.spec.check()) this.#settle(wait, undefined, true);
 		}
