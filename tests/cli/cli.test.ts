@@ -37,6 +37,15 @@ demo('prints the serial and overlapped runs; overlapped is within 1% of its boun
 	assert.match(run.stdout, /Overlapped, each step takes 5\.001 ms: \+0\.020% from the bound/);
 });
 
+demo('the README shows the output the demo prints', () => {
+	const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+	const shown = /`npx async-output demo` runs[^\n]*\n\n```\n([\s\S]*?)```/.exec(readme);
+	assert.ok(shown, 'the README has the demo output block');
+	const run = cli('demo');
+	assert.is(run.code, 0, run.stderr);
+	assert.is(run.stdout, shown[1]);
+});
+
 demo('--json is byte-identical across two runs and carries the same numbers', () => {
 	const a = cli('demo', '--json', '--steps', '16');
 	const b = cli('demo', '--json', '--steps', '16');
