@@ -509,6 +509,12 @@ export function sim_set_op_gap(ns: f64): void {
   sched.setOpGap(ns);
 }
 
+/**
+ * Runs the clock (RUN_UNTIL_TIME to `target`, RUN_UNTIL_IDLE, RUN_UNTIL_WAITER) and returns why
+ * it stopped. STOP_REPORT_FULL means "read the report, then call again": the report filled, or
+ * an op whose start the host acts on (a host function) started and the clock must not move on
+ * before the host has acted.
+ */
 export function sim_run(mode: i32, target: f64): i32 {
   return run(mode, <i64>target);
 }

@@ -67,6 +67,9 @@ function endOf(op: i32): i64 {
   return d >= NEVER - start ? NEVER : start + d;
 }
 
+/** An op whose start the host must act on started in this dispatch. */
+let startReported = false;
+
 function startOp(op: i32): void {
   const ops = dev.ops;
   unchecked((ops.running[op] = 1));
@@ -79,6 +82,9 @@ function startOp(op: i32): void {
   }
   unchecked((dev.running[dev.runningCount++] = op));
   if ((unchecked(ops.flags[op]) & FLAG_REPORT_START) != 0) {
+    // The host acts on this start (a host function runs): the run stops right after the
+    // dispatch, before the clock moves, so that what the host does lands at this instant.
+    startReported = true;
     const s = unchecked(ops.stream[op]);
     reportPush(
       REC_OP_START,
@@ -411,6 +417,11 @@ export function run(mode: i32, target: i64): i32 {
     if (dev.faulted) return STOP_FAULT;
     dispatch();
     if (dev.faulted) return STOP_FAULT;
+    if (startReported) {
+      // Not full, but the host must read the report now; the caller runs again at once.
+      startReported = false;
+      return STOP_REPORT_FULL;
+    }
     checkWaiters();
     if (mode == RUN_UNTIL_WAITER && waiterHit) return STOP_WAITER;
     if (reportFull()) return STOP_REPORT_FULL;

@@ -5,6 +5,7 @@ import {
 	CancelledError,
 	DestroyedError,
 	ForeignObjectError,
+	InvalidStateError,
 	OutputFailedError,
 } from '../errors.js';
 import {
@@ -146,6 +147,7 @@ export class AsyncOutput<T = unknown> {
 
 	/** in_progress -> completed, with the result that get() delivers. */
 	markCompleted(value?: T): void {
+		this.#byHand('AsyncOutput.markCompleted()');
 		this.#move(State.COMPLETED, 'AsyncOutput.markCompleted()');
 		this.#value = value;
 		this.device.notify();
@@ -153,6 +155,7 @@ export class AsyncOutput<T = unknown> {
 
 	/** in_progress -> failed, with the reason get() rejects with (as the cause). */
 	markFailed(error: unknown): void {
+		this.#byHand('AsyncOutput.markFailed()');
 		this.#move(State.FAILED, 'AsyncOutput.markFailed()');
 		this.#error = error;
 		this.device.notify();
@@ -269,6 +272,17 @@ export class AsyncOutput<T = unknown> {
 				blocking: true,
 			},
 			options,
+		);
+	}
+
+	/**
+	 * Refuses to finish by hand an output bound to device work: it completes when its copy
+	 * does, and completing it earlier would hand out a result before the copy's event.
+	 */
+	#byHand(what: string): void {
+		if (this.fence === undefined) return;
+		throw new InvalidStateError(
+			`${what}: '${this.label}' completes by itself when ${this.#work} does; only outputs made with new AsyncOutput() are finished by hand (cancel() gives this one up)`,
 		);
 	}
 

@@ -103,7 +103,7 @@ export class AsyncBarrier {
 			const known = this.#members.length;
 			await this.device.waitUntil(
 				{
-					check: () => done() || this.#members.length !== known,
+					check: () => this.#destroyed || done() || this.#members.length !== known,
 					fences: this.#members.flatMap((o) => (o.fence === undefined ? [] : [o.fence])),
 					describe: () =>
 						`barrier: ${raw.barrier_arrived(this.handle)} of ${this.count} outputs arrived (${this.#members.length} added)`,
@@ -131,7 +131,10 @@ export class AsyncBarrier {
 	destroy(): void {
 		if (this.#destroyed) return;
 		this.#destroyed = true;
-		if (!this.device.destroyed) this.device.core.raw.barrier_destroy(this.handle);
+		if (!this.device.destroyed) {
+			this.device.core.raw.barrier_destroy(this.handle);
+			this.device.notify(); // a pending wait() wakes and rejects with DestroyedError
+		}
 	}
 
 	#usable(what: string): void {

@@ -150,7 +150,7 @@ export class DoubleBuffer<D extends Dtype = Dtype> {
 			await this.device.waitUntil(
 				{
 					// The slot itself, not its output: a cancelled transfer is over before its copy.
-					check: () => raw.db_fence(this.handle, next) === 0,
+					check: () => this.#destroyed || raw.db_fence(this.handle, next) === 0,
 					fences: output.fence === undefined ? [] : [output.fence],
 					describe: () =>
 						`double buffer slot ${next} to finish its transfer (${output.describe()})`,
@@ -177,7 +177,10 @@ export class DoubleBuffer<D extends Dtype = Dtype> {
 	destroy(): void {
 		if (this.#destroyed) return;
 		this.#destroyed = true;
-		if (!this.device.destroyed) this.device.core.raw.db_destroy(this.handle);
+		if (!this.device.destroyed) {
+			this.device.core.raw.db_destroy(this.handle);
+			this.device.notify(); // a pending swap() wakes and rejects with DestroyedError
+		}
 		for (const slot of this.#device) slot.free();
 	}
 

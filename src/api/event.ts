@@ -38,6 +38,8 @@ export class Event {
 	/** @internal The device's handle. */
 	readonly handle: number;
 	#destroyed = false;
+	/** The stream of the latest record, for messages. */
+	#recordedOn = '';
 
 	constructor(device: Device, options?: EventOptions) {
 		const opts = expectOptions('options', options);
@@ -62,6 +64,7 @@ export class Event {
 		}
 		target.assertLive('Event.record()');
 		this.device.eventRecord(this.handle, target.handle);
+		this.#recordedOn = target.name;
 	}
 
 	/** Resolves once the captured work has completed (at once if never recorded). */
@@ -75,7 +78,7 @@ export class Event {
 			{
 				check: () => device.fenceDone(fence),
 				fences: [fence],
-				describe: () => 'an event to complete',
+				describe: () => `an event recorded on stream '${this.#recordedOn}' to complete`,
 				blocking: this.blocking,
 			},
 			opts,

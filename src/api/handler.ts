@@ -237,7 +237,10 @@ export class AsyncOutputHandler<T = unknown> implements AsyncIterable<AsyncOutpu
 	destroy(): void {
 		if (this.#destroyed) return;
 		this.#destroyed = true;
-		if (!this.device.destroyed) this.device.core.raw.handler_destroy(this.handle);
+		if (!this.device.destroyed) {
+			this.device.core.raw.handler_destroy(this.handle);
+			this.device.notify(); // a pending waitOne() or waitAll() wakes and rejects
+		}
 		this.#outputs = [];
 	}
 
@@ -260,7 +263,7 @@ export class AsyncOutputHandler<T = unknown> implements AsyncIterable<AsyncOutpu
 		const done = (o: AsyncOutput<T>) => o.stateNumber() >= State.COMPLETED;
 		return this.device.waitUntil(
 			{
-				check: () => (mode === 'one' ? outputs.some(done) : outputs.every(done)),
+				check: () => this.#destroyed || (mode === 'one' ? outputs.some(done) : outputs.every(done)),
 				fences,
 				describe: () => {
 					const finished = outputs.filter(done).length;

@@ -1,7 +1,12 @@
 import type { Device, KernelSpec } from '../device/device.js';
 import { DeviceArray, PinnedArray } from '../device/memory.js';
 import { dtypeOf } from '../dtype.js';
-import { DestroyedError, ForeignObjectError, InvalidArgumentError } from '../errors.js';
+import {
+	DestroyedError,
+	ForeignObjectError,
+	InvalidArgumentError,
+	InvalidStateError,
+} from '../errors.js';
 import {
 	expectBoolean,
 	expectDevice,
@@ -133,27 +138,33 @@ export class Stream {
 	launchKernel(spec: KernelSpec): void {
 		this.#usable('Stream.launchKernel()');
 		const opts = expectOptions('spec', spec);
-		if (opts.durationNs !== Number.POSITIVE_INFINITY)
-			expectDuration('spec.durationNs', opts.durationNs);
-		expectBoolean('spec.fault', opts.fault, false);
-		expectLabel('spec.name', opts.name, '');
-		if (opts.occupancy !== undefined) expectFraction('spec.occupancy', opts.occupancy);
+		const durationNs =
+			opts.durationNs === Number.POSITIVE_INFINITY
+				? opts.durationNs
+				: expectDuration('spec.durationNs', opts.durationNs);
+		const fault = expectBoolean('spec.fault', opts.fault, false);
+		const name = expectLabel('spec.name', opts.name, 'kernel');
+		const occupancy =
+			opts.occupancy === undefined ? 1 : expectFraction('spec.occupancy', opts.occupancy);
+		let fill: KernelSpec['fill'];
 		if (opts.fill !== undefined) {
-			const fill = expectOptions('spec.fill', opts.fill);
-			const target = expectInstance('spec.fill.target', fill.target, DeviceArray, 'a DeviceArray');
+			const given = expectOptions('spec.fill', opts.fill);
+			const target = expectInstance('spec.fill.target', given.target, DeviceArray, 'a DeviceArray');
 			this.#own('Stream.launchKernel()', target);
 			target.assertLive('Stream.launchKernel()');
-			if (typeof fill.value !== 'number' || !Number.isFinite(fill.value)) {
-				throw invalid('a finite number', 'spec.fill.value', fill.value);
+			const value = given.value;
+			if (typeof value !== 'number' || !Number.isFinite(value)) {
+				throw invalid('a finite number', 'spec.fill.value', value);
 			}
-			if (
-				fill.step !== undefined &&
-				(typeof fill.step !== 'number' || !Number.isFinite(fill.step))
-			) {
-				throw invalid('a finite number', 'spec.fill.step', fill.step);
+			const step = given.step ?? 0;
+			if (typeof step !== 'number' || !Number.isFinite(step)) {
+				throw invalid('a finite number', 'spec.fill.step', step);
 			}
+			fill = { target, value, step };
 		}
-		this.device.launchKernel(this.handle, opts);
+		// The device gets a copy taken now, as CUDA captures a kernel's arguments at launch: a
+		// spec the caller changes or reuses afterwards changes nothing about this kernel.
+		this.device.launchKernel(this.handle, { name, durationNs, occupancy, fill, fault });
 	}
 
 	/**
@@ -189,9 +200,12 @@ export class Stream {
 		this.device.memset(this.handle, target, expectInteger('byte', byte, 0, 255));
 	}
 
-	/** Destroys the stream; its pending work still completes. */
+	/** Destroys the stream; its pending work still completes. The default stream stays. */
 	destroy(): void {
 		if (this.#destroyed) return;
+		if (defaults.get(this.device) === this) {
+			throw new InvalidStateError('Stream.destroy(): the default stream cannot be destroyed');
+		}
 		this.#destroyed = true;
 		if (!this.device.destroyed) this.device.streamDestroy(this.handle);
 	}

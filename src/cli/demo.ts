@@ -22,8 +22,11 @@ export interface DemoArgs {
 	record?: string;
 }
 
-/** Runs the decode loop serial then overlapped and returns what to print. */
-export async function demo(args: DemoArgs): Promise<string> {
+/**
+ * Runs the decode loop serial then overlapped and returns what to print, with exit code 1 when
+ * an output did not hold its own step's values.
+ */
+export async function demo(args: DemoArgs): Promise<{ text: string; exitCode: number }> {
 	const options = {
 		steps: args.steps,
 		computeNs: args.computeMs * 1e6,
@@ -72,7 +75,8 @@ export async function demo(args: DemoArgs): Promise<string> {
 		record: args.record,
 	};
 	device.destroy();
-	if (args.json) return `${JSON.stringify(result, null, 2)}\n`;
+	const exitCode = runs.every((r) => r.verified) ? 0 : 1;
+	if (args.json) return { text: `${JSON.stringify(result, null, 2)}\n`, exitCode };
 
 	const lines = [
 		`async-output demo: a decode loop of ${config.steps} steps on the ${device.name} (profile ${result.device.profile})`,
@@ -114,5 +118,8 @@ export async function demo(args: DemoArgs): Promise<string> {
 		lines.push(
 			`Recording written to ${args.record} (hashes ${named.map((r) => r.recording.hash()).join(', ')}; replay it with async-output replay ${args.record}).`,
 		);
-	return `${lines.join('\n')}\n`;
+	if (exitCode !== 0) {
+		lines.push("Some outputs did not hold their own step's values (WRONG above): exit code 1.");
+	}
+	return { text: `${lines.join('\n')}\n`, exitCode };
 }

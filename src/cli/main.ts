@@ -48,7 +48,9 @@ program
 	.option('--html <file>', 'write a self-contained HTML timeline of both runs')
 	.option('--record <file>', 'write a recording of both runs (replay it with `replay <file>`)')
 	.action(async (options) => {
-		process.stdout.write(await demo(options));
+		const { text, exitCode } = await demo(options);
+		process.stdout.write(text);
+		process.exitCode = exitCode;
 	});
 
 program

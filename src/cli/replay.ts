@@ -124,7 +124,7 @@ async function replayProfilerTrace(args: ReplayArgs, json: unknown): Promise<str
 		['trace', basename(args.trace)],
 		[
 			'GPU',
-			`${report.gpu} -> profile ${report.profile.id}${report.profileMatched ? '' : ' (default: no match)'}`,
+			`${report.gpu} -> profile ${report.profile.id}${report.profileMatched ? '' : args.profile !== undefined ? ' (chosen with --profile)' : ' (default: no match)'}`,
 		],
 		[
 			'operations',

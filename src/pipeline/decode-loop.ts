@@ -6,7 +6,13 @@ import type { Device } from '../device/device.js';
 import { copyNs } from '../device/profile.js';
 import { InvalidStateError } from '../errors.js';
 import type { Recording } from '../trace/recording.js';
-import { expectInteger, expectNumber, expectOptions } from '../validate.js';
+import {
+	expectDevice,
+	expectInteger,
+	expectNumber,
+	expectOneOf,
+	expectOptions,
+} from '../validate.js';
 
 /**
  * The decode loop of an inference server, run serial and overlapped: the demo's main job.
@@ -99,6 +105,8 @@ export async function runDecodeLoop(
 	options?: DecodeLoopOptions,
 	record = false,
 ): Promise<DecodeLoopRun> {
+	expectDevice('device', device);
+	expectOneOf('mode', mode, ['serial', 'overlapped'] as const);
 	const config = decodeLoopConfig(options);
 	const recording = record ? device.record() : undefined;
 	const statsBefore = device.stats();
@@ -107,9 +115,13 @@ export async function runDecodeLoop(
 	let verified = true;
 
 	const check = (values: Float32Array, step: number) => {
-		// The kernel of step s writes s + i into element i.
-		const last = values.length - 1;
-		if (values[0] !== step || values[last] !== step + last) verified = false;
+		// The kernel of step s writes s + i into element i, as float32 holds it: every element.
+		for (let i = 0; i < values.length; i++) {
+			if (values[i] !== Math.fround(step + i)) {
+				verified = false;
+				return;
+			}
+		}
 	};
 	const main = new Stream(device, { label: `${mode} compute` });
 

@@ -1,4 +1,5 @@
 import type { Recording, TimelineEvent } from './recording.js';
+import { expectNamedRecordings } from './recording-file.js';
 
 /**
  * Chrome trace JSON (the Trace Event Format that Perfetto and chrome://tracing open).
@@ -26,6 +27,7 @@ export function toChromeTrace(recordings: readonly { name: string; recording: Re
 	traceEvents: ChromeEvent[];
 	displayTimeUnit: 'ns';
 } {
+	expectNamedRecordings('recordings', recordings);
 	const events: ChromeEvent[] = [];
 	recordings.forEach(({ name, recording }, p) => {
 		const pid = p + 1;

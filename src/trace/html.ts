@@ -1,4 +1,5 @@
-import type { NamedRecording } from './recording-file.js';
+import { expectLabel, expectOptions } from '../validate.js';
+import { expectNamedRecordings, type NamedRecording } from './recording-file.js';
 import { timelineData } from './timeline-data.js';
 import { TIMELINE_VIEWER_JS } from './timeline-viewer.generated.js';
 
@@ -68,7 +69,9 @@ export function toHtmlTimeline(
 	runs: readonly NamedRecording[],
 	options: HtmlTimelineOptions = {},
 ): string {
-	const title = options.title ?? 'async-output timeline';
+	expectNamedRecordings('runs', runs);
+	const opts = expectOptions('options', options);
+	const title = expectLabel('options.title', opts.title, 'async-output timeline');
 	const data = timelineData(title, runs);
 	const kinds = new Set(data.runs.flatMap((r) => r.bars.map((b) => b.kind)));
 	const legend = Object.entries(COLORS)

@@ -1,4 +1,5 @@
 import { TraceFormatError } from '../errors.js';
+import { invalid } from '../validate.js';
 
 /**
  * Reading PyTorch profiler (Kineto) traces: GPU operations on their streams, the host calls
@@ -84,6 +85,7 @@ const STREAM_WAIT = /^(cuda|hip)StreamWaitEvent$|^cuStreamWaitEvent$/;
 
 /** Parses trace JSON text. */
 export function parseKineto(text: string): KinetoTrace {
+	if (typeof text !== 'string') throw invalid('the JSON text of a trace', 'text', text);
 	let data: unknown;
 	try {
 		data = JSON.parse(text);

@@ -1,7 +1,9 @@
 import { AsyncOutputError, TraceFormatError } from '../errors.js';
 import {
 	describe,
+	expectInstance,
 	expectInteger,
+	expectLabel,
 	expectNumber,
 	expectOneOf,
 	expectOptions,
@@ -39,6 +41,22 @@ export interface NamedRecording {
 	recording: Recording;
 }
 
+/** Checks a list of named recordings, the input of every export (Chrome trace, HTML, file). */
+export function expectNamedRecordings(name: string, value: unknown): readonly NamedRecording[] {
+	if (!Array.isArray(value)) throw invalid('an array of { name, recording }', name, value);
+	for (const [i, run] of value.entries()) {
+		expectOptions(`${name}[${i}]`, run as NamedRecording);
+		expectLabel(`${name}[${i}].name`, (run as NamedRecording).name, '');
+		expectInstance(
+			`${name}[${i}].recording`,
+			(run as NamedRecording).recording,
+			Recording,
+			'a Recording',
+		);
+	}
+	return value;
+}
+
 const TIMELINE_KINDS: readonly TimelineKind[] = [...OP_KINDS, 'host_work', 'host_wait', 'launch'];
 
 /**
@@ -48,6 +66,7 @@ const TIMELINE_KINDS: readonly TimelineKind[] = [...OP_KINDS, 'host_work', 'host
  *   writeFileSync('run.json', recordingsToJson([{ name: 'decode loop', recording }]));
  */
 export function recordingsToJson(runs: readonly NamedRecording[]): string {
+	expectNamedRecordings('runs', runs);
 	return JSON.stringify({
 		format: RECORDING_FORMAT,
 		version: RECORDING_VERSION,

@@ -13,6 +13,7 @@ import {
 	type ProgramTimes,
 	runProgram,
 } from '../device/sim/program.js';
+import { expectOptions, invalid } from '../validate.js';
 import type { HostCall, KinetoTrace, TraceOp } from './kineto.js';
 import { programRecording } from './program-recording.js';
 import type { Recording } from './recording.js';
@@ -121,6 +122,17 @@ export async function replayTrace(
 	trace: KinetoTrace,
 	options: ReplayOptions = {},
 ): Promise<ReplayReport> {
+	const given = trace as Partial<KinetoTrace> | null;
+	if (
+		given === null ||
+		typeof given !== 'object' ||
+		!Array.isArray(given.ops) ||
+		!Array.isArray(given.calls) ||
+		!Array.isArray(given.streams)
+	) {
+		throw invalid('a trace from parseKineto() or readKineto()', 'trace', trace);
+	}
+	expectOptions('options', options);
 	const matched = trace.gpu === undefined ? undefined : profileForGpu(trace.gpu);
 	const profile =
 		options.profile !== undefined ? resolveProfile(options.profile) : (matched ?? DEFAULT_PROFILE);
@@ -181,7 +193,11 @@ export async function replayTrace(
 			copyTimeBeforeNs: copies.reduce((sum, o) => sum + o.duration, 0),
 			copyTimeAfterNs: copyTimeAfter,
 		},
-		assumptions: assumptions(profile, matched !== undefined, trace),
+		assumptions: assumptions(
+			profile,
+			options.profile !== undefined ? 'chosen' : matched !== undefined ? 'matched' : 'default',
+			trace,
+		),
 		timelines,
 	};
 }
@@ -595,10 +611,22 @@ function stats(values: number[]): ErrorStats {
 	};
 }
 
-function assumptions(profile: DeviceProfile, matched: boolean, trace: KinetoTrace): string[] {
+function assumptions(
+	profile: DeviceProfile,
+	how: 'chosen' | 'matched' | 'default',
+	trace: KinetoTrace,
+): string[] {
 	const gbps = (v: number) => `${v} GB/s`;
+	const why =
+		how === 'chosen'
+			? ` chosen with --profile (the trace's GPU is '${trace.gpu ?? 'not named'}')`
+			: how === 'matched'
+				? ` matched to the trace's GPU '${trace.gpu}'`
+				: trace.gpu === undefined
+					? ': the trace names no GPU, so the default'
+					: `: no profile matches '${trace.gpu}', so the default`;
 	return [
-		`device profile '${profile.id}' (${profile.gpu})${matched ? ` matched to the trace's GPU '${trace.gpu}'` : trace.gpu === undefined ? ': the trace names no GPU, so the default' : `: no profile matches '${trace.gpu}', so the default`}`,
+		`device profile '${profile.id}' (${profile.gpu})${why}`,
 		`replay: GPU operations keep their traced durations and start no earlier than their launch call returns plus ${profile.submitNs / 1000} us (kernels) or ${profile.copySubmitNs / 1000} us (copies, memsets), or for a pageable H2D copy over ${profile.pageableChunkBytes} B once its first chunk is staged; an op queued behind another starts ${profile.opGapNs / 1000} us after it; host time between calls is kept and synchronizations hold the host until the device reaches what they wait for`,
 		`what-if pinned copies: H2D ${gbps(profile.h2dPinnedGBps)} (${profile.sources.h2dPinnedGBps}); D2H ${gbps(profile.d2hPinnedGBps)} (${profile.sources.d2hPinnedGBps}); plus ${profile.copyLatencyNs} ns per copy (${profile.sources.copyLatencyNs})`,
 		`what-if launch of an asynchronous pinned copy: ${profile.launchNs} ns of host time (${profile.sources.launchNs})`,

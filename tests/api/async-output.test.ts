@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AsyncOutput } from '../../src/api/async-output.ts';
+import { asyncCopyToHost } from '../../src/api/copy.ts';
 import { AsyncOutputHandler } from '../../src/api/handler.ts';
 import { Stream } from '../../src/api/stream.ts';
 import {
@@ -89,6 +90,35 @@ output('wait() resolves with the final state when another task completes the out
 	const waiting = out.wait();
 	queueMicrotask(() => out.markCompleted('done'));
 	assert.is(await waiting, 'completed');
+});
+
+output('an output bound to a copy cannot be finished by hand; it can be given up', async () => {
+	const device = await simDevice(EXACT);
+	const stream = new Stream(device, { label: 'main' });
+	const x = device.alloc('float32', [4]);
+	stream.launchKernel({ durationNs: 10_000_000, fill: { target: x, value: 1 } });
+	const out = asyncCopyToHost(x, { stream, label: 'logits' });
+	const message = (call: string) =>
+		`AsyncOutput.${call}(): 'logits' completes by itself when the copy of 16 B to the host on stream 'main' does; only outputs made with new AsyncOutput() are finished by hand (cancel() gives this one up)`;
+	throwsCode(
+		() => out.markCompleted(new Float32Array([42])),
+		InvalidStateError,
+		'ERR_INVALID_STATE',
+		message('markCompleted'),
+	);
+	throwsCode(
+		() => out.markFailed(new Error('no')),
+		InvalidStateError,
+		'ERR_INVALID_STATE',
+		message('markFailed'),
+	);
+	assert.is(out.state, 'in_progress');
+	assert.equal([...(await out.get())], [1, 1, 1, 1], 'the copy delivers, after its event');
+	assert.is(device.now() >= 10_000_000, true);
+
+	const dropped = asyncCopyToHost(x, { stream });
+	dropped.cancel();
+	await rejectsCode(dropped.get(), CancelledError, 'ERR_CANCELLED');
 });
 
 output.run();

@@ -24,6 +24,13 @@ import {
 	QueueFullError,
 	TimingDisabledError,
 } from '../../src/errors.ts';
+import { runDecodeLoop } from '../../src/pipeline/decode-loop.ts';
+import { toChromeTrace } from '../../src/trace/chrome.ts';
+import { toHtmlTimeline } from '../../src/trace/html.ts';
+import { parseKineto } from '../../src/trace/kineto.ts';
+import { Recording } from '../../src/trace/recording.ts';
+import { recordingsToJson } from '../../src/trace/recording-file.ts';
+import { replayTrace } from '../../src/trace/replay.ts';
 import { EXACT, rejectsCode, simDevice, throwsCode } from '../helpers.ts';
 
 /**
@@ -545,7 +552,7 @@ bad('hostWork(1) at 2^53 ns: moving the virtual clock past 2^53 ns is refused', 
 	);
 });
 
-bad('launchKernel() at 2^53 ns: a call once the virtual clock has ended is refused', async () => {
+bad('launchKernel() at 2^53 ns: a kernel that would end past virtual time is refused', async () => {
 	const { device, stream, queued } = await withCosts();
 	device.hostWork(2 ** 52);
 	device.hostWork(2 ** 52);
@@ -555,9 +562,17 @@ bad('launchKernel() at 2^53 ns: a call once the virtual clock has ended is refus
 		() => stream.launchKernel({ durationNs: 1 }),
 		InvalidStateError,
 		STATE,
-		CLOCK_END,
+		'launchKernel(): the kernel would end past the end of virtual time (2^53 ns, some 104 days): create a new device',
 		queued,
 	);
+});
+
+bad('event.record() at 2^53 ns: a call once the virtual clock has ended is refused', async () => {
+	const { device, stream, queued } = await withCosts();
+	const event = new Event(device);
+	device.hostWork(2 ** 52);
+	device.hostWork(2 ** 52);
+	refuses(device, () => event.record(stream), InvalidStateError, STATE, CLOCK_END, queued);
 });
 
 // Kernels, host functions and memsets ------------------------------------------------------
@@ -3409,5 +3424,78 @@ bad('buffer.transfer(): a slot holding a result not taken is refused', async () 
 	assert.equal([...(await first.get())], [0, 0, 0, 0]);
 	assert.instance(buffer.transfer(), AsyncOutput, 'once taken, the slot transfers again');
 });
+
+// Traces, timelines and the decode loop ----------------------------------------------------------
+
+bad('toChromeTrace(5): recordings that are not a list are refused', () => {
+	throwsCode(
+		() => toChromeTrace(5 as never),
+		InvalidArgumentError,
+		INVALID,
+		'Expected an array of { name, recording } for recordings, got 5 (number)',
+	);
+});
+
+bad('toHtmlTimeline(null) and toHtmlTimeline([{}]): runs without recordings are refused', () => {
+	throwsCode(
+		() => toHtmlTimeline(null as never),
+		InvalidArgumentError,
+		INVALID,
+		'Expected an array of { name, recording } for runs, got null (null)',
+	);
+	throwsCode(
+		() => toHtmlTimeline([{}] as never),
+		InvalidArgumentError,
+		INVALID,
+		'Expected a Recording for runs[0].recording, got undefined (undefined)',
+	);
+});
+
+bad('recordingsToJson([{ name: 5 }]): a run name that is not a string is refused', () => {
+	throwsCode(
+		() => recordingsToJson([{ name: 5, recording: new Recording('x') }] as never),
+		InvalidArgumentError,
+		INVALID,
+		'Expected a string for runs[0].name, got 5 (number)',
+	);
+});
+
+bad('parseKineto({}): an object instead of JSON text is refused', () => {
+	throwsCode(
+		() => parseKineto({} as never),
+		InvalidArgumentError,
+		INVALID,
+		'Expected the JSON text of a trace for text, got Object (object)',
+	);
+});
+
+bad('replayTrace(null): something that is not a parsed trace is refused', async () => {
+	await rejectsCode(
+		replayTrace(null as never),
+		InvalidArgumentError,
+		INVALID,
+		'Expected a trace from parseKineto() or readKineto() for trace, got null (null)',
+	);
+});
+
+bad(
+	'runDecodeLoop(null) and runDecodeLoop(device, "fast"): a bad device or mode is refused',
+	async () => {
+		await rejectsCode(
+			runDecodeLoop(null as never, 'serial'),
+			InvalidArgumentError,
+			INVALID,
+			'Expected a Device for device, got null (null)',
+		);
+		const device = await simDevice(EXACT);
+		await rejectsCode(
+			runDecodeLoop(device, 'fast' as never),
+			InvalidArgumentError,
+			INVALID,
+			"Expected one of 'serial', 'overlapped' for mode, got 'fast' (string)",
+		);
+		assert.is(device.now(), 0, 'nothing ran');
+	},
+);
 
 bad.run();

@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { asyncCopyBatch, asyncCopyToHost } from '../../src/api/copy.ts';
 import { Stream } from '../../src/api/stream.ts';
-import { BusyError } from '../../src/errors.ts';
+import { BusyError, DeviceFaultError, InvalidStateError } from '../../src/errors.ts';
 import { EXACT, simDevice, throwsCode } from '../helpers.ts';
 
 /** asyncCopyToHost and asyncCopyBatch (src/api/copy.ts). */
@@ -73,6 +73,54 @@ copy('a pageable destination is filled before the call returns', async () => {
 	assert.is(into[249], 1.5);
 	assert.is(out.state, 'completed');
 	assert.is(await out.get(), into);
+});
+
+copy('a pageable copy behind a kernel that never ends throws instead of returning', async () => {
+	const device = await simDevice(PROFILE);
+	const stream = new Stream(device, { label: 'stuck' });
+	const src = device.alloc('float32', [4]);
+	stream.launchKernel({ durationNs: Number.POSITIVE_INFINITY });
+	const into = new Float32Array(4).fill(-1);
+	throwsCode(
+		() => asyncCopyToHost(src, { stream, into }),
+		InvalidStateError,
+		'ERR_INVALID_STATE',
+		'asyncCopyToHost(): the pageable copy can never finish (its stream is stuck behind work that never ends), so the call would block for ever',
+	);
+	assert.equal([...into], [-1, -1, -1, -1], 'nothing was written');
+	assert.is(stream.query(), false);
+});
+
+copy('a host write through a read() view under a host-to-device copy is caught', async () => {
+	// write() is refused while the copy reads the array; a view kept from read() is not, so the
+	// simulated device compares what the copy sends with what the array held when issued.
+	const device = await simDevice({ ...PROFILE, h2dPinnedGBps: 1 });
+	const stream = new Stream(device, { label: 'up' });
+	const src = device.allocHost('int32', [4]);
+	src.write([1, 2, 3, 4]);
+	const dst = device.alloc('int32', [4]);
+	stream.launchKernel({ durationNs: 5000 });
+	stream.copyToDevice(dst, src);
+	src.read()[0] = 100; // a race on a GPU: the copy may send either value
+	await stream.synchronize().catch(() => {});
+	const fatal = device.fatal as DeviceFaultError;
+	assert.instance(fatal, DeviceFaultError);
+	assert.is(fatal.cudaError, 'HOST_WRITE_RACE');
+	assert.is(
+		fatal.message,
+		'copy H2D pinned on up: the host wrote its source while the copy read it (through a view from read()); the copy sent the changed bytes, as a GPU would',
+	);
+});
+
+copy('an untouched pinned source is sent as it was when the copy was issued', async () => {
+	const device = await simDevice({ ...PROFILE, h2dPinnedGBps: 1 });
+	const stream = new Stream(device);
+	const src = device.allocHost('int32', [4]);
+	src.write([1, 2, 3, 4]);
+	const dst = device.alloc('int32', [4]);
+	stream.copyToDevice(dst, src);
+	assert.equal([...(await asyncCopyToHost(dst, { stream }).get())], [1, 2, 3, 4]);
+	assert.is(device.fatal, undefined);
 });
 
 const batch = suite('asyncCopyBatch');

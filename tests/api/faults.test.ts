@@ -172,4 +172,23 @@ faults('after a host function throws, the clock stops: later work never complete
 	assert.is(device.core.raw.sim_now(), now, 'nothing ran after the fault');
 });
 
+faults('a host function that throws after a kernel fails the work queued behind it', async () => {
+	// The clock stops at the host function's start until the host has run it: nothing behind it
+	// completes first (before the fix the run went on, and the copy below delivered).
+	const device = await simDevice();
+	const stream = new Stream(device);
+	const a = device.alloc('float32', [4]);
+	stream.launchKernel({ durationNs: MS, fill: { target: a, value: 1 } });
+	stream.launchHostFunc(() => {
+		throw new RangeError('user bug');
+	});
+	stream.launchKernel({ durationNs: MS, fill: { target: a, value: 2 } });
+	const after = asyncCopyToHost(a, { stream });
+	const error = await after.get().catch((e) => e);
+	assert.instance(error, DeviceFaultError);
+	assert.is(error, device.fatal);
+	assert.instance((error as DeviceFaultError).cause, RangeError);
+	assert.is(after.state, 'failed');
+});
+
 faults.run();

@@ -70,7 +70,10 @@ timeouts(
 		const cases: [Promise<unknown>, RegExp][] = [
 			[out.wait({ timeout: 1 }), /waiting for output 'logits' \(in_progress/],
 			[stream.synchronize({ timeout: 1 }), /waiting for stream 'stuck' to finish its work/],
-			[event.synchronize({ timeout: 1 }), /waiting for an event to complete/],
+			[
+				event.synchronize({ timeout: 1 }),
+				/waiting for an event recorded on stream 'stuck' to complete/,
+			],
 			[
 				device.synchronize({ timeout: 1 }),
 				/device synchronize: 1 of \d+ streams still have work \(stuck\)/,

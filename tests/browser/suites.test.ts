@@ -24,6 +24,7 @@ const NODE_ONLY = [
 	'api/finalizer.test.ts',
 	'cli/cli.test.ts',
 	'cli/example.test.ts',
+	'device/keep-alive.test.ts',
 	'trace/kineto.test.ts',
 	'trace/replay.test.ts',
 ];

@@ -46,6 +46,17 @@ demo('the README shows the output the demo prints', () => {
 	assert.is(run.stdout, shown[1]);
 });
 
+demo('checks every element as float32 holds it, past 2^24 too', () => {
+	// 257 x 65536 floats: the largest index is past 2^24, where step + i rounds in float32.
+	const run = cli('demo', '--steps', '3', '--batch', '257', '--vocab', '65536', '--json');
+	assert.is(run.code, 0, run.stderr);
+	const result = JSON.parse(run.stdout);
+	assert.equal(
+		result.runs.map((r: { verified: boolean }) => r.verified),
+		[true, true],
+	);
+});
+
 demo('--json is byte-identical across two runs and carries the same numbers', () => {
 	const a = cli('demo', '--json', '--steps', '16');
 	const b = cli('demo', '--json', '--steps', '16');
@@ -178,6 +189,13 @@ replay('prints the replay error and the what-if for every sample trace', () => {
 		assert.match(run.stdout, /what-if/);
 		assert.match(run.stdout, /assumptions/);
 	}
+});
+
+replay('--profile says the profile was chosen, not matched', () => {
+	const run = cli('replay', tracePath('hta_cuda_event_sync.json'), '--profile', 'h200');
+	assert.is(run.code, 0, run.stderr);
+	assert.match(run.stdout, /-> profile h200 \(chosen with --profile\)/);
+	assert.not.match(run.stdout, /no match/);
 });
 
 replay('--json gives the numbers of the library, byte-identical across runs', async () => {

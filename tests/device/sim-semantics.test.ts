@@ -263,4 +263,38 @@ host('a timeout is virtual: it fires at the virtual deadline', async () => {
 	assert.is(device.now(), 100 * MS);
 });
 
+host('a kernel spec is taken at launch: changing or reusing it later changes nothing', async () => {
+	const device = await simDevice(PROFILE);
+	const stream = new Stream(device);
+	const [a, b] = [device.alloc('int32', [4]), device.alloc('int32', [4])];
+	const spec = { durationNs: 1000, fill: { target: a, value: 1, step: 0 } };
+	stream.launchKernel(spec);
+	spec.fill.target = b;
+	spec.fill.value = 2;
+	spec.durationNs = 5000;
+	stream.launchKernel(spec);
+	(spec.fill as { target: unknown }).target = null; // would have crashed the pump
+	const [ha, hb] = await Promise.all([
+		asyncCopyToHost(a, { stream }).get(),
+		asyncCopyToHost(b, { stream }).get(),
+	]);
+	assert.equal([...ha, ...hb], [1, 1, 1, 1, 2, 2, 2, 2]);
+	assert.is(device.now() >= 6000, true);
+});
+
+host('stats() counts up to the host clock, whatever was asked before', async () => {
+	const make = async () => {
+		const device = await simDevice(PROFILE);
+		const stream = new Stream(device);
+		stream.launchKernel({ durationNs: 1000 });
+		device.hostWork(5000);
+		return { device, stream };
+	};
+	const quiet = await make();
+	const asked = await make();
+	asked.stream.query();
+	assert.equal(quiet.device.stats(), asked.device.stats());
+	assert.is(quiet.device.stats().opsCompleted, 1);
+});
+
 host.run();

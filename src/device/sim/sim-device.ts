@@ -166,6 +166,8 @@ export class SimDevice implements Device {
 	}
 
 	stats(): DeviceStats {
+		// Counted up to the host's time, whatever was asked before.
+		this.refresh();
 		const raw = this.core.raw;
 		return {
 			hostNs: this.#host,
@@ -392,6 +394,12 @@ export class SimDevice implements Device {
 		this.assertUsable('launchKernel');
 		// A kernel that never ends has no duration: -1 tells the core so.
 		const duration = Number.isFinite(spec.durationNs) ? Math.round(spec.durationNs) : -1;
+		const earliest = this.#host + this.profile.launchNs + this.profile.submitNs;
+		if (duration > MAX_CLOCK_NS - earliest) {
+			throw new InvalidStateError(
+				'launchKernel(): the kernel would end past the end of virtual time (2^53 ns, some 104 days): create a new device',
+			);
+		}
 		const units = Math.max(1, Math.round((spec.occupancy ?? 1) * COMPUTE_UNITS));
 		const release = this.#launch() + this.profile.submitNs;
 		const flags = spec.fault === true || this.#takeFault('kernel') ? OpFlag.FAULT : 0;
@@ -460,7 +468,11 @@ export class SimDevice implements Device {
 		};
 		this.#log(op, stream, { releaseNs: release, durationNs: duration, flags });
 		// A copy into pageable memory returns only once it is done, as cudaMemcpyAsync does.
-		if (!pinned) this.#blockUntil({ stream, seq: this.core.raw.sim_stream_issued(stream) });
+		if (!pinned)
+			this.#blockUntil(
+				{ stream, seq: this.core.raw.sim_stream_issued(stream) },
+				'asyncCopyToHost()',
+			);
 	}
 
 	copyToDevice(stream: number, dst: DeviceArray, src: PinnedArray | ArrayBufferView): void {
@@ -479,20 +491,37 @@ export class SimDevice implements Device {
 			? new Uint8Array(src.data.buffer, src.data.byteOffset, bytes)
 			: asBytes(src);
 		if (pinned) src.retain(false);
+		// A race detector a GPU cannot have: write() is refused while the copy reads the array,
+		// but a view kept from read() is not; what the copy sends is compared with what the
+		// array held when it was issued, and a difference breaks the device, loudly.
+		const issued = pinned ? source.slice() : undefined;
+		const lane = this.#lane(stream);
 		this.#payloads[op] = {
 			kind: 'copy_h2d',
 			name: `copy H2D ${pinned ? 'pinned' : 'pageable'}`,
-			lane: this.#lane(stream),
+			lane,
 			engine: 'copy H2D',
 			bytes,
 			onEnd: () => {
 				new Uint8Array(dst.storage as ArrayBuffer).set(source);
 				if (pinned) src.release(false);
+				if (issued !== undefined && !sameBytes(issued, source)) {
+					this.setFatal(
+						new DeviceFaultError(
+							`copy H2D pinned on ${lane}: the host wrote its source while the copy read it (through a view from read()); the copy sent the changed bytes, as a GPU would`,
+							{ cudaError: 'HOST_WRITE_RACE' },
+						),
+					);
+				}
 			},
 		};
 		this.#log(op, stream, { releaseNs: release, durationNs: duration, flags });
 		// Pageable memory is staged by the driver: the call returns once the data is on its way.
-		if (!pinned) this.#blockUntil({ stream, seq: this.core.raw.sim_stream_issued(stream) });
+		if (!pinned)
+			this.#blockUntil(
+				{ stream, seq: this.core.raw.sim_stream_issued(stream) },
+				'Stream.copyToDevice()',
+			);
 	}
 
 	memset(stream: number, target: DeviceArray, byte: number): void {
@@ -713,22 +742,33 @@ export class SimDevice implements Device {
 	}
 
 	/** Blocks the host (synchronously) until a fence is reached: pageable copies. */
-	#blockUntil(fence: SimFence): void {
+	#blockUntil(fence: SimFence, what: string): void {
 		const raw = this.core.raw;
 		const waiter = raw.sim_waiter_fence(fence.stream, fence.seq);
+		let stuck = false;
 		if (waiter > 0) {
 			const start = this.#host;
 			for (;;) {
 				const stop = raw.sim_run(RunMode.UNTIL_WAITER, 0);
 				this.#drain();
 				if (stop !== Stop.REPORT_FULL && raw.sim_stream_completed(fence.stream) >= fence.seq) break;
-				if (stop === Stop.IDLE || stop === Stop.FAULT) break;
+				if (stop === Stop.FAULT) break;
+				if (stop === Stop.IDLE) {
+					stuck = raw.sim_stream_completed(fence.stream) < fence.seq;
+					break;
+				}
 			}
 			raw.sim_waiter_remove(waiter);
 			this.hostReaches(raw.sim_now(), true);
 			this.hostSpan('pageable copy', start, this.#host);
 		}
 		if (this.#fatal !== undefined) throw this.#fatal;
+		if (stuck) {
+			// On a GPU the call would block for ever; here the device knows nothing can move.
+			throw new InvalidStateError(
+				`${what}: the pageable copy can never finish (its stream is stuck behind work that never ends), so the call would block for ever`,
+			);
+		}
 	}
 
 	/** Charges a launch call to the host; returns the release time of the work it issues. */
@@ -823,6 +863,12 @@ function allocate(what: string, kind: string, bytes: number): ArrayBuffer {
 			`${what}: cannot allocate ${bytes} bytes of ${kind} memory (the simulated device keeps it in an ArrayBuffer)`,
 		);
 	}
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+	if (a.length !== b.length) return false;
+	for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+	return true;
 }
 
 function asBytes(view: ArrayBufferView): Uint8Array {

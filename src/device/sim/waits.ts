@@ -53,6 +53,8 @@ export class Waits {
 	#pending: PendingWait[] = [];
 	#pumpScheduled = false;
 	#parked = false;
+	/** The timer that keeps the process alive while parked (see #park). */
+	#alive: ReturnType<typeof setInterval> | undefined;
 
 	constructor(device: SimDevice) {
 		this.#device = device;
@@ -147,7 +149,7 @@ export class Waits {
 	}
 
 	#schedule(): void {
-		this.#parked = false;
+		this.#unpark();
 		if (this.#pumpScheduled) return;
 		this.#pumpScheduled = true;
 		macrotask(() => this.#pump());
@@ -176,15 +178,34 @@ export class Waits {
 		if (this.#pending.length === 0) return;
 		// An idle device (or one stuck behind a kernel that never ends) gets nowhere by itself:
 		// park until the host issues work, instead of spinning the event loop.
-		if (stop === Stop.IDLE) this.#parked = true;
+		if (stop === Stop.IDLE) this.#park();
 		else this.#schedule();
 	}
 
 	/** The host issued work: a parked pump has somewhere to go again. */
 	kick(): void {
-		if (!this.#parked) return;
+		if (this.#parked) this.#schedule();
+	}
+
+	/**
+	 * Parks the pump. A wait on device work keeps the process alive while parked, as a wait on
+	 * a GPU would (a thread blocked in the driver): a program whose wait can never finish
+	 * hangs there, visibly, instead of exiting as if it had finished. Its timers (an abort, a
+	 * timeout of its own) still run.
+	 */
+	#park(): void {
+		this.#parked = true;
+		if (this.#alive === undefined && this.#pending.some((w) => w.waiters.length > 0)) {
+			this.#alive = setInterval(() => {}, 2 ** 31 - 1);
+		}
+	}
+
+	#unpark(): void {
 		this.#parked = false;
-		this.#schedule();
+		if (this.#alive !== undefined) {
+			clearInterval(this.#alive);
+			this.#alive = undefined;
+		}
 	}
 
 	#idle = false;
@@ -221,6 +242,7 @@ export class Waits {
 		if (wait.onAbort !== undefined) wait.signal?.removeEventListener('abort', wait.onAbort);
 		const index = this.#pending.indexOf(wait);
 		if (index >= 0) this.#pending.splice(index, 1);
+		if (this.#pending.length === 0) this.#unpark();
 	}
 
 	#timeoutError(wait: PendingWait): TimeoutError {
