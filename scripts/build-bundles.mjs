@@ -16,6 +16,8 @@ await Promise.all([
 		entryPoints: ['src/index.ts'],
 		outfile: 'dist/index.js',
 		platform: 'neutral',
+		// Node built-ins are imported lazily, by the CUDA device only: browsers never load them.
+		external: ['node:*'],
 	}),
 	build({
 		...common,
