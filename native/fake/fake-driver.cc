@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <sys/mman.h>
 #include <map>
 #include <string>
 #include <thread>
@@ -409,8 +410,10 @@ CUresult cuMemFree(CUdeviceptr pointer) {
 CUresult cuMemHostAlloc(void **pointer, size_t bytes, unsigned flags) {
   FAKE_CONTEXT();
   if (bytes == 0) return ERROR_INVALID_VALUE;
-  void *memory = std::aligned_alloc(4096, (bytes + 4095) / 4096 * 4096);
-  if (memory == nullptr) return ERROR_OUT_OF_MEMORY;
+  // Whole pages, as pinned memory is, and given back to the system when freed: the leak checks
+  // read the process's resident memory.
+  void *memory = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (memory == MAP_FAILED) return ERROR_OUT_OF_MEMORY;
   std::memset(memory, 0x5a, bytes);
   std::lock_guard<std::mutex> lock(G().mutex);
   Insert(G().host, reinterpret_cast<uintptr_t>(memory), bytes);
@@ -428,7 +431,7 @@ CUresult cuMemFreeHost(void *pointer) {
     if (!Erase(G().host, reinterpret_cast<uintptr_t>(pointer), &bytes)) return ERROR_INVALID_VALUE;
     G().hostBytes -= bytes;
   }
-  std::free(pointer);
+  munmap(pointer, bytes);
   return SUCCESS;
 }
 

@@ -390,6 +390,11 @@ Napi::Value NativeDevice::Stats(const Napi::CallbackInfo &info) {
           static_cast<double>(state->channel ? state->channel->inFlight() : 0));
   out.Set("waitsStarted", static_cast<double>(state->waitsStarted));
   out.Set("waitsDelivered", static_cast<double>(state->waitsDelivered));
+  size_t free = 0, total = 0;
+  if (!state->closed && state->Current() == SUCCESS &&
+      state->driver->cuMemGetInfo(&free, &total) == SUCCESS) {
+    out.Set("deviceFreeBytes", static_cast<double>(free));
+  }
   if (state->driver->fakeStats != nullptr) {
     long long values[9] = {0};
     state->driver->fakeStats(values, 9);

@@ -57,6 +57,8 @@ export interface NativeStats {
 	hostFuncsInFlight: number;
 	waitsStarted: number;
 	waitsDelivered: number;
+	/** Free device memory as cuMemGetInfo reports it (absent once destroyed). */
+	deviceFreeBytes?: number;
 	/** The fake driver's own counters (absent with a real driver). */
 	driver?: {
 		streams: number;
@@ -136,7 +138,7 @@ export interface NativeAddon {
 		onWait: (token: number, status: number) => void,
 		onHostFunc: (token: number) => void,
 	): { ok: true; device: NativeDevice } | Failure;
-	pinnedStats(): { blocks: number; bytes: number };
+	pinnedStats(): { blocks: number; bytes: number; pendingFrees: number };
 }
 
 let loaded: Promise<NativeAddon> | undefined;
