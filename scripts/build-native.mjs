@@ -11,6 +11,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const tolerant = process.argv.includes('--tolerant');
+// The GPU check builds only the fake driver next to a carried, prebuilt addon (node-gyp rebuild
+// would first delete it).
+const fakeOnly = process.argv.includes('--fake-only');
 const status = {
 	node: process.version,
 	modules: process.versions.modules,
@@ -66,6 +69,10 @@ function buildFake() {
 	]);
 }
 
+if (fakeOnly) {
+	process.stderr.write(`async-output: fake CUDA driver (tests) ${buildFake() || 'built'}\n`);
+	process.exit(0);
+}
 status.addon.reason = buildAddon();
 status.addon.ok = status.addon.reason === '';
 // node-gyp rebuild empties native/build: the fake comes second.

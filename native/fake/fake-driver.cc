@@ -540,21 +540,23 @@ CUresult cuModuleGetFunction(CUfunction *function, CUmodule module, const char *
   FAKE_CONTEXT();
   static const char *kFills[10] = {"float32", "float64", "int8",   "int16",  "int32",
                                    "int64",   "uint8",   "uint16", "uint32", "uint64"};
-  static std::map<std::string, Function *> functions;
+  // One Function per name for the life of the process (a map's nodes do not move).
+  static auto *functions = new std::map<std::string, Function>();
   static std::mutex mutex;
   if (module->entries.count(name) == 0) return ERROR_NOT_FOUND;
   std::lock_guard<std::mutex> lock(mutex);
-  Function *&f = functions[name];
-  if (f == nullptr) {
-    f = new Function{Kernel::kUnknown, 0};
+  auto found = functions->find(name);
+  if (found == functions->end()) {
+    Function f{Kernel::kUnknown, 0};
     const std::string n(name);
-    if (n == "ao_spin") f->kernel = Kernel::kSpin;
-    if (n == "ao_fault") f->kernel = Kernel::kFault;
+    if (n == "ao_spin") f.kernel = Kernel::kSpin;
+    if (n == "ao_fault") f.kernel = Kernel::kFault;
     for (int i = 0; i < 10; i++) {
-      if (n == std::string("ao_fill_") + kFills[i]) *f = Function{Kernel::kFill, i};
+      if (n == std::string("ao_fill_") + kFills[i]) f = Function{Kernel::kFill, i};
     }
+    found = functions->emplace(name, f).first;
   }
-  *function = f;
+  *function = &found->second;
   return SUCCESS;
 }
 

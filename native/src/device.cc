@@ -1,5 +1,6 @@
 #include "device.h"
 
+#include <chrono>
 #include <cmath>
 
 #include "status.h"
@@ -225,7 +226,8 @@ void DeviceState::Drain(Napi::Env env) {
   });
 }
 
-CUresult DeviceState::RunPumped(Napi::Env env, const std::function<CUresult()> &call) {
+CUresult DeviceState::RunPumped(Napi::Env env, const std::function<CUresult()> &call,
+                                int graceMs) {
   Current();
   if (channel->inFlight() == 0) return call();
 
@@ -250,7 +252,12 @@ CUresult DeviceState::RunPumped(Napi::Env env, const std::function<CUresult()> &
 
   Napi::Value error;
   std::unique_lock<std::mutex> lock(ch->mutex);
-  for (;;) {
+  if (graceMs > 0) {
+    ch->cv.wait_for(lock, std::chrono::milliseconds(graceMs), [&] { return slot->done; });
+  }
+  // Host functions run here only while the call is still blocked: once it returned, they wait
+  // for the thread-safe function like any other.
+  while (!slot->done) {
     if (HostCall *hostCall = ch->PopLocked()) {
       const double token = hostCall->token;
       lock.unlock();
@@ -260,7 +267,6 @@ CUresult DeviceState::RunPumped(Napi::Env env, const std::function<CUresult()> &
       ch->FinishLocked(hostCall);
       continue;
     }
-    if (slot->done) break;
     ch->cv.wait(lock);
   }
   lock.unlock();

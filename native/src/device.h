@@ -100,9 +100,12 @@ class DeviceState : public std::enable_shared_from_this<DeviceState> {
   /**
    * Runs a driver call that may block until earlier GPU work is done. With host functions in
    * flight the call goes to a worker while this (JavaScript) thread runs the host functions it
-   * may be waiting for, so that it cannot deadlock; otherwise it runs here.
+   * may be waiting for, so that it cannot deadlock; otherwise it runs here. `graceMs` is how long
+   * to wait before running host functions: 0 for a call that does wait for the stream (a
+   * pageable copy), more for one that normally does not (an allocation), so that host functions
+   * do not run inside it unless they must.
    */
-  CUresult RunPumped(Napi::Env env, const std::function<CUresult()> &call);
+  CUresult RunPumped(Napi::Env env, const std::function<CUresult()> &call, int graceMs = 0);
 
   /** Makes the context current on the calling thread. */
   CUresult Current() const { return MakeCurrent(driver, context); }

@@ -15,8 +15,12 @@ constexpr int kAbiVersion = 12000;
 // cuGetProcAddress exists from CUDA 11.3; its v2 signature from 12.0.
 constexpr int kOldestDriver = 11030;
 
+// Opened drivers live as long as the process (their handles are never closed).
 std::mutex gMutex;
-std::map<std::string, Driver *> gDrivers;
+std::map<std::string, Driver *> &Drivers() {
+  static auto *drivers = new std::map<std::string, Driver *>();
+  return *drivers;
+}
 
 struct Lookup {
   void *library;
@@ -55,8 +59,8 @@ std::string Describe(const std::string &what, const std::string &path) {
 
 const Driver *OpenDriver(const std::string &path, OpenFailure *failure) {
   std::lock_guard<std::mutex> lock(gMutex);
-  auto found = gDrivers.find(path);
-  if (found != gDrivers.end()) return found->second;
+  auto found = Drivers().find(path);
+  if (found != Drivers().end()) return found->second;
 
   // Open the library.
   void *library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
@@ -154,7 +158,7 @@ const Driver *OpenDriver(const std::string &path, OpenFailure *failure) {
     return nullptr;
   }
   d->fakeStats = reinterpret_cast<void (*)(long long *, int)>(dlsym(library, "fakecuda_stats"));
-  gDrivers[path] = d;
+  Drivers()[path] = d;
   return d;
 }
 

@@ -10,6 +10,10 @@ namespace ao {
 
 namespace {
 
+// Allocations do not normally wait for the GPU; should one (the driver may), host functions it
+// waits for run after this long instead of deadlocking.
+constexpr int kAllocGraceMs = 200;
+
 // Every pinned block the addon allocated, by start address: a copy whose host side lies inside
 // one is asynchronous; any other host memory is pageable, and its copy synchronous.
 std::mutex gPinnedMutex;
@@ -124,7 +128,7 @@ Napi::Value NativeDevice::MemAlloc(const Napi::CallbackInfo &info) {
       if (r == SUCCESS) r = d->cuStreamSynchronize(setup);
       if (r != SUCCESS && pointer != 0) d->cuMemFree(pointer);
       return r;
-    });
+    }, kAllocGraceMs);
     if (result != SUCCESS) return Fail(env, result);
   }
   const uint32_t id = state->NextId();
@@ -169,7 +173,8 @@ Napi::Value NativeDevice::MemHostAlloc(const Napi::CallbackInfo &info) {
   const Driver *d = state->driver;
   const size_t size = bytes == 0 ? 1 : bytes;
   const CUresult result = state->RunPumped(
-      env, [&] { return d->cuMemHostAlloc(&pointer, size, MEMHOSTALLOC_PORTABLE); });
+      env, [&] { return d->cuMemHostAlloc(&pointer, size, MEMHOSTALLOC_PORTABLE); },
+      kAllocGraceMs);
   if (result != SUCCESS) return Fail(env, result);
   std::memset(pointer, 0, size);
 

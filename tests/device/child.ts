@@ -31,7 +31,9 @@ if (scenario === 'fault') {
 	const a = new Stream(device, { label: 'a' });
 	const b = new Stream(device, { label: 'b' });
 	const src = device.alloc('int32', [1024]);
-	a.launchKernel({ durationNs: 200e6, fault: true });
+	// Held until this script awaits, so that the fault cannot surface while it issues work.
+	a.launchHostFunc(() => {});
+	a.launchKernel({ durationNs: 1e6, fault: true });
 	b.waitStream(a);
 	const out = asyncCopyToHost(src, { stream: b });
 	const sync = a.synchronize().then(

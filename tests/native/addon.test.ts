@@ -202,6 +202,9 @@ threads('waits report on the JavaScript thread, one per event, after the work', 
 	const s = device.streamCreate(0, true);
 	const first = device.eventCreate(1);
 	const second = device.eventCreate(2); // a spinning event, without timing
+	// A host function holds the stream until this thread is free: nothing below can have
+	// completed before the first await, however slow the machine.
+	device.launchHostFunc(s, 100);
 	device.launchSpin(s, 20e6);
 	device.eventRecord(first, s);
 	device.launchSpin(s, 5e6);

@@ -608,6 +608,20 @@ export class CudaDevice implements Device {
 		}
 	}
 
+	/**
+	 * @internal A plain synchronous driver copy (cuMemcpyDtoH, legacy stream) of a whole array:
+	 * the baseline the GPU check compares asyncCopyToHost with. Not part of the Device contract.
+	 */
+	driverCopyToHost(src: DeviceArray, dst: PinnedArray | ArrayBufferView): void {
+		this.assertUsable('driverCopyToHost');
+		const view = dst instanceof PinnedArray ? dst.data : dst;
+		this.#checkRange('driverCopyToHost', src.byteLength, view.byteLength);
+		this.#check(
+			this.#native.copyDtoHSync((src.storage as { id: number }).id, src.byteLength, view),
+			'driverCopyToHost',
+		);
+	}
+
 	memset(stream: number, target: DeviceArray, byte: number): void {
 		this.assertUsable('memset');
 		const st = this.#stream(stream, 'memset');
