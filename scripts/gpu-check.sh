@@ -75,6 +75,11 @@ if [ ! -f native/build/fake/libfakecuda.so ] && command -v g++ >/dev/null; then
 	"$NODE" scripts/build-native.mjs --fake-only
 fi
 
+# The sample traces: beside the checkout, or carried.
+if [ -z "${ASYNC_OUTPUT_TRACES:-}" ] && [ ! -d ../shared/traces ] && [ -d .tools/traces ]; then
+	export ASYNC_OUTPUT_TRACES=$ROOT/.tools/traces
+fi
+
 # The GPU ----------------------------------------------------------------------------------------------
 GPU=$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null | head -1)
 log "GPU: ${GPU:-nvidia-smi unavailable}"

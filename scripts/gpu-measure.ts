@@ -93,15 +93,29 @@ async function latency(blocking: boolean, runs: number) {
 	const work = new Stream(device, { label: 'latency work' });
 	const clock = new Stream(device, { label: 'latency clock' });
 	const delays: number[] = [];
+	const windows: number[] = [];
 	for (let i = -3; i < runs; i++) {
-		// A reference event on an idle stream, seen complete by spinning on query(): its host time
-		// is known to within one query (this makes the delays below slightly low, by that much).
-		const ref = new Event(device, { timing: true });
-		ref.record(clock);
-		while (!ref.query()) {
-			// spin
+		// A reference event on an idle stream, seen complete by spinning on query(): it completed
+		// between its record and the first query that saw it. The midpoint of that window maps the
+		// GPU's event clock to the host's; a window wider than 50 us (the thread was preempted) is
+		// measured again, and the windows are reported as the calibration's uncertainty.
+		let ref = new Event(device, { timing: true });
+		let refNs = 0;
+		for (let attempt = 0; ; attempt++) {
+			const before = device.now();
+			ref.record(clock);
+			while (!ref.query()) {
+				// spin
+			}
+			const after = device.now();
+			refNs = (before + after) / 2;
+			if (after - before < 50_000 || attempt === 20) {
+				if (i >= 0) windows.push(after - before);
+				break;
+			}
+			ref.destroy();
+			ref = new Event(device, { timing: true });
 		}
-		const refNs = device.now();
 		work.launchKernel({ durationNs: 2e6 });
 		const done = new Event(device, { timing: true, blocking });
 		done.record(work);
@@ -119,6 +133,7 @@ async function latency(blocking: boolean, runs: number) {
 		medianUs: round(median(delays) / 1e3, 1),
 		p99Us: round(quantile(delays, 0.99) / 1e3, 1),
 		minUs: round(Math.min(...delays) / 1e3, 1),
+		calibrationWindowMedianUs: round(median(windows) / 1e3, 1),
 	};
 }
 

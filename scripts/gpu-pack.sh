@@ -8,6 +8,7 @@
 #                                uvu, fast-check, commander, cli-table3 and what they need)
 #   native/build/                the addon and the fake driver, built here (npm run build:native)
 #   dist/, src/core/core-wasm.generated.ts   the bundles and the embedded Wasm core (npm run build)
+#   .tools/traces                the sample traces of ../shared/traces, for the replay tests
 #
 # Carry these four paths to the GPU machine (they are ignored by git) and run
 # `bash scripts/gpu-check.sh` there.
@@ -44,5 +45,11 @@ dirs=$(node -e "
 ")
 tar -cJf .tools/node_modules.tar.xz $dirs
 
-du -sh .tools/node.xz .tools/node_modules.tar.xz native/build dist src/core/core-wasm.generated.ts
+# The sample traces the replay tests read (../shared/traces beside the checkout).
+if [ -d ../shared/traces ]; then
+	rm -rf .tools/traces
+	cp -r ../shared/traces .tools/traces
+fi
+
+du -sh .tools/traces .tools/node.xz .tools/node_modules.tar.xz native/build dist src/core/core-wasm.generated.ts
 echo "gpu-pack: carry .tools native/build dist src/core/core-wasm.generated.ts, then run bash scripts/gpu-check.sh"
