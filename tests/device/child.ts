@@ -18,9 +18,8 @@ const [target, scenario] = process.argv.slice(2);
 async function open(): Promise<Device> {
 	if (target === 'sim') return simDevice(EXACT);
 	if (target === 'cuda') return CudaDevice.create();
-	return CudaDevice.create({
-		driver: new URL('../../native/build/fake/libfakecuda.so', import.meta.url).pathname,
-	});
+	const fake = new URL('../../native/build/fake/libfakecuda.so', import.meta.url).pathname;
+	return CudaDevice.create({ driver: process.env.ASYNC_OUTPUT_FAKE_DRIVER ?? fake });
 }
 
 const device = await open();

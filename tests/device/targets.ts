@@ -30,8 +30,9 @@ export interface Target {
 }
 
 const ROOT = new URL('../..', import.meta.url).pathname;
-/** The test-only fake driver, built by npm install (scripts/build-native.mjs). */
-export const FAKE_DRIVER = `${ROOT}native/build/fake/libfakecuda.so`;
+/** The test-only fake driver, built by npm install (scripts/build-native.mjs), or another build. */
+export const FAKE_DRIVER =
+	process.env.ASYNC_OUTPUT_FAKE_DRIVER ?? `${ROOT}native/build/fake/libfakecuda.so`;
 
 async function addonProblem(): Promise<string | undefined> {
 	try {

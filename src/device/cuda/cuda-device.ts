@@ -211,6 +211,10 @@ export class CudaDevice implements Device {
 		this.#span('host_work', 'host work', start, end);
 	}
 
+	/**
+	 * Counters of the work so far. `hostBusyNs` counts hostWork() and the synchronous copies;
+	 * the engines' busy times are measured only while recording (record()), else they stay 0.
+	 */
 	stats(): DeviceStats {
 		return {
 			hostNs: this.now(),
@@ -235,11 +239,18 @@ export class CudaDevice implements Device {
 	record(): Recording {
 		if (this.#recording !== undefined) return this.#recording.recording;
 		this.assertUsable('record');
+		// The base event maps GPU event times to the host clock: it completed between its record
+		// and the first query that saw it (microseconds on an idle stream), taken as the midpoint.
 		const base = this.#pool.take(0, 'record');
-		const st = this.#stream(this.defaultStreamHandle(), 'record');
-		this.#check(this.#native.eventRecord(base.id, st.id), 'record');
-		st.seq++;
-		this.#recording = { recording: new Recording(this.name), base, baseNs: this.now() };
+		const id = this.#check(this.#native.streamCreate(0, true), 'record');
+		const before = this.now();
+		this.#check(this.#native.eventRecord(base.id, id), 'record');
+		while (this.#check(this.#native.eventQuery(base.id), 'record') !== 0) {
+			// spin: the stream is idle
+		}
+		const baseNs = Math.round((before + this.now()) / 2);
+		this.#native.streamDestroy(id);
+		this.#recording = { recording: new Recording(this.name), base, baseNs };
 		return this.#recording.recording;
 	}
 
@@ -333,7 +344,9 @@ export class CudaDevice implements Device {
 	streamDestroy(stream: number): void {
 		const st = this.#stream(stream, 'Stream.destroy');
 		// Effects nothing else would tell complete get a fence before the stream goes.
-		if (st.effects.some((e) => e.fence === undefined)) this.streamFence(stream);
+		if (st.effects.some((e) => e.fence === undefined)) {
+			this.#effect(st, this.streamFence(stream) as CudaFence, () => {});
+		}
 		this.#check(this.#native.streamDestroy(stream), 'Stream.destroy');
 		st.destroyed = true;
 		if (st.effects.length === 0) this.#streams.delete(stream);
@@ -550,6 +563,7 @@ export class CudaDevice implements Device {
 		this.#checkRange('copyToHost', bytes, view.byteLength - byteOffset);
 		const name = `copy D2H ${pinned ? 'pinned' : 'pageable'}`;
 		let queued = false;
+		const start = this.now();
 		this.#issue(st, 'copy_d2h', name, 'copy D2H', bytes, () => {
 			const result = this.#native.copyDtoH(
 				st.id,
@@ -569,8 +583,7 @@ export class CudaDevice implements Device {
 			});
 		} else {
 			// Pageable: the call returned after the copy and everything before it on the stream.
-			this.#advance(st, st.seq);
-			this.refresh();
+			this.#blocked(st, start);
 		}
 	}
 
@@ -583,6 +596,7 @@ export class CudaDevice implements Device {
 		this.#checkRange('copyToDevice', bytes, dst.byteLength);
 		const name = `copy H2D ${pinned ? 'pinned' : 'pageable'}`;
 		let queued = false;
+		const start = this.now();
 		this.#issue(st, 'copy_h2d', name, 'copy H2D', bytes, () => {
 			const result = this.#native.copyHtoD(
 				st.id,
@@ -603,8 +617,7 @@ export class CudaDevice implements Device {
 				void dst;
 			});
 		} else {
-			this.#advance(st, st.seq);
-			this.refresh();
+			this.#blocked(st, start);
 		}
 	}
 
@@ -803,6 +816,15 @@ export class CudaDevice implements Device {
 		const value = this.#check(result, what);
 		st.seq++;
 		return value;
+	}
+
+	/** A call that returned once its stream was idle: the host was busy waiting, since `start`. */
+	#blocked(st: StreamState, start: number): void {
+		const end = this.now();
+		this.#hostBusy += end - start;
+		this.#span('host_wait', 'pageable copy', start, end);
+		this.#advance(st, st.seq);
+		this.refresh();
 	}
 
 	#effect(st: StreamState, fence: CudaFence | undefined, run: () => void): void {
