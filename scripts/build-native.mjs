@@ -69,6 +69,12 @@ function buildFake() {
 	]);
 }
 
+// Under --tolerant nothing here may fail the install, not even this script going wrong.
+process.on('uncaughtException', (error) => {
+	process.stderr.write(`async-output: CUDA addon not built (${error.message})\n`);
+	process.exit(tolerant ? 0 : 1);
+});
+
 if (fakeOnly) {
 	process.stderr.write(`async-output: fake CUDA driver (tests) ${buildFake() || 'built'}\n`);
 	process.exit(0);
