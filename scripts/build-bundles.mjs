@@ -18,6 +18,16 @@ const common = {
 	logLevel: 'warning',
 };
 
+/** Resolves src/device/cuda/addon-file.js to its browser stand-in. */
+const browserAddonFile = {
+	name: 'browser-addon-file',
+	setup(build) {
+		build.onResolve({ filter: /\/addon-file\.js$/ }, (args) => ({
+			path: join(args.resolveDir, 'addon-file.browser.ts'),
+		}));
+	},
+};
+
 const [, , cli] = await Promise.all([
 	build({
 		...common,
@@ -31,6 +41,9 @@ const [, , cli] = await Promise.all([
 		outfile: 'dist/browser.js',
 		platform: 'browser',
 		minify: true,
+		// The CUDA device finds its addon with Node's modules; a page gets a stand-in that says
+		// the CUDA device needs Node, so that no bundler building a page meets a `node:` import.
+		plugins: [browserAddonFile],
 	}),
 	build({
 		...common,

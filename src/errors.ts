@@ -19,6 +19,7 @@
  * ├── TimingDisabledError    ERR_TIMING_DISABLED    elapsedTime on an event without timing
  * ├── DeviceFaultError       ERR_DEVICE_FAULT       a sticky device fault
  * ├── CudaUnavailableError   ERR_CUDA_UNAVAILABLE   no driver, no GPU or no addon
+ * ├── CudaDriverError        ERR_CUDA_DRIVER        any other CUDA driver error (out of memory, ...)
  * └── TraceFormatError       ERR_TRACE_FORMAT       a profiler trace that cannot be read
  */
 
@@ -39,6 +40,7 @@ export type ErrorCode =
 	| 'ERR_TIMING_DISABLED'
 	| 'ERR_DEVICE_FAULT'
 	| 'ERR_CUDA_UNAVAILABLE'
+	| 'ERR_CUDA_DRIVER'
 	| 'ERR_TRACE_FORMAT';
 
 /** The base class: every error this library throws is one of these. */
@@ -153,6 +155,17 @@ export class CudaUnavailableError extends AsyncOutputError {
 	constructor(reason: string, message: string) {
 		super('ERR_CUDA_UNAVAILABLE', message);
 		this.reason = reason;
+	}
+}
+
+/** A CUDA driver error that is none of the above; `cudaError` names it. */
+export class CudaDriverError extends AsyncOutputError {
+	/** The driver's name of the error, e.g. 'CUDA_ERROR_OUT_OF_MEMORY'. */
+	readonly cudaError: string;
+
+	constructor(message: string, cudaError: string) {
+		super('ERR_CUDA_DRIVER', message);
+		this.cudaError = cudaError;
 	}
 }
 

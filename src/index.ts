@@ -14,7 +14,14 @@ export { DoubleBuffer, type DoubleBufferOptions } from './api/double-buffer.js';
 export { Event, type EventOptions } from './api/event.js';
 export { AsyncOutputHandler, type HandlerOptions, type HandlerStats } from './api/handler.js';
 export { Stream, type StreamOptions } from './api/stream.js';
-export { type CreateDeviceOptions, createDevice, type DeviceChoice } from './device/create.js';
+export {
+	type CreateDeviceOptions,
+	type CudaProbe,
+	createDevice,
+	type DeviceChoice,
+	probeCuda,
+} from './device/create.js';
+export { CudaDevice, type CudaDeviceOptions } from './device/cuda/cuda-device.js';
 export type { Device, DeviceKind, DeviceStats, KernelSpec } from './device/device.js';
 export { DeviceArray, PinnedArray } from './device/memory.js';
 export { DEFAULT_PROFILE, type DeviceProfile, PROFILES, profileForGpu } from './device/profile.js';

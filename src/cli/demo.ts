@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { createDevice, type DeviceChoice } from '../device/create.js';
+import { createDevice, type DeviceChoice, probeCuda } from '../device/create.js';
 import { type DecodeLoopRun, decodeLoopConfig, runDecodeLoop } from '../pipeline/decode-loop.js';
 import { toChromeTrace } from '../trace/chrome.js';
 import { toHtmlTimeline } from '../trace/html.js';
@@ -49,6 +49,9 @@ export async function demo(args: DemoArgs): Promise<{ text: string; exitCode: nu
 		name: `decode loop, ${r.mode}`,
 		recording: r.recording as Recording,
 	}));
+	// 'auto' says why it did not take the GPU.
+	const probe = args.device === 'auto' && device.kind === 'sim' ? await probeCuda() : undefined;
+	const fallback = probe !== undefined && !probe.ok ? probe.error.message : undefined;
 
 	if (args.traceOut !== undefined)
 		writeFileSync(args.traceOut, JSON.stringify(toChromeTrace(named)));
@@ -59,7 +62,7 @@ export async function demo(args: DemoArgs): Promise<{ text: string; exitCode: nu
 	if (args.record !== undefined) writeFileSync(args.record, recordingsToJson(named));
 
 	const result = {
-		device: { kind: device.kind, name: device.name, profile: device.profile?.id },
+		device: { kind: device.kind, name: device.name, profile: device.profile?.id, fallback },
 		config,
 		runs: runs.map(({ recording, ...run }) => ({
 			...run,
@@ -80,6 +83,7 @@ export async function demo(args: DemoArgs): Promise<{ text: string; exitCode: nu
 
 	const lines = [
 		`async-output demo: a decode loop of ${config.steps} steps on the ${device.name} (profile ${result.device.profile})`,
+		...(fallback === undefined ? [] : [`(--device auto: ${fallback}; using the simulated device)`]),
 		`per step: compute ${ms(config.computeNs)} ms, output copy ${bytes(config.outputBytes)} (${ms(overlapped.copyNs)} ms pinned D2H), host post-processing ${ms(config.hostNs)} ms`,
 		'',
 		table(

@@ -121,6 +121,8 @@ export interface Device {
 		src: PinnedArray | ArrayBufferView,
 	): void;
 	/** @internal */ memset(stream: number, target: DeviceArray, byte: number): void;
+	/** @internal Releases an array's memory now (a device whose memory the collector does not free). */
+	freeArray?(array: DeviceArray): void;
 	/** @internal */ launchHostFunc(stream: number, fn: () => void): void;
 	/** @internal Completes `output` (a core handle) when the stream's work so far completes. */
 	bindOutput(stream: number, output: number): Fence;

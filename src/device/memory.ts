@@ -47,7 +47,9 @@ export class DeviceArray<D extends Dtype = Dtype> {
 
 	/** Releases the memory; later use throws DestroyedError. */
 	free(): void {
+		if (this.#freed) return;
 		this.#freed = true;
+		this.device.freeArray?.(this);
 	}
 
 	/** @internal Throws when the array was freed. */

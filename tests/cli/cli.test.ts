@@ -18,11 +18,19 @@ const TRACES = [
 	'tracelens_h100_bert_small.json',
 ];
 
-function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+// Without a driver, whether or not this machine has a GPU.
+const NO_DRIVER = { ASYNC_OUTPUT_CUDA_DRIVER: '/nonexistent/libcuda.so.1' };
+
+function cli(...args: (string | Record<string, string>)[]): {
+	code: number | null;
+	stdout: string;
+	stderr: string;
+} {
 	if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
-	const run = spawnSync(process.execPath, [CLI, ...args], {
+	const env = Object.assign({}, ...args.filter((a) => typeof a !== 'string'));
+	const run = spawnSync(process.execPath, [CLI, ...args.filter((a) => typeof a === 'string')], {
 		encoding: 'utf8',
-		env: { ...process.env, NO_COLOR: '1' },
+		env: { ...process.env, NO_COLOR: '1', ...env },
 	});
 	return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
@@ -172,9 +180,15 @@ demo('rejects bad options with a message and exit code 1', () => {
 	const run = cli('demo', '--steps', 'two');
 	assert.is(run.code, 1);
 	assert.match(run.stderr, /--steps must be an integer >= 3/);
-	const device = cli('demo', '--device', 'cuda');
+	const device = cli('demo', '--device', 'cuda', NO_DRIVER);
 	assert.is(device.code, 1);
 	assert.match(device.stderr, /CUDA device is unavailable.*\[ERR_CUDA_UNAVAILABLE\]/);
+	const auto = cli('demo', '--device', 'auto', '--steps', '3', NO_DRIVER);
+	assert.is(auto.code, 0, auto.stderr);
+	assert.match(
+		auto.stdout,
+		/\(--device auto: The CUDA device is unavailable: .*; using the simulated device\)/,
+	);
 });
 
 demo.run();
