@@ -680,7 +680,7 @@ export class CudaDevice implements Device {
 
 	// Waiting -----------------------------------------------------------------------------------
 
-	synchronize(options?: WaitOptions): Promise<void> {
+	async synchronize(options?: WaitOptions): Promise<void> {
 		const opts = expectWaitOptions('options', options);
 		this.assertUsable('synchronize');
 		const fences: CudaFence[] = [];
