@@ -1,4 +1,3 @@
-import { CudaUnavailableError } from '../../errors.js';
 import { loadAddonFile } from './addon-file.js';
 
 /**

@@ -1,6 +1,6 @@
-import { TimeoutError } from '../../errors.js';
 import type { WaitOptions } from '../../validate.js';
 import type { WaitSpec } from '../device.js';
+import { timeoutError, withResolvers } from '../wait-helpers.js';
 import type { CudaDevice } from './cuda-device.js';
 import type { CudaFence } from './fences.js';
 
@@ -73,7 +73,7 @@ export class CudaWaits {
 			wait.timer = setTimeout(() => {
 				// The condition may have come true just now: it wins over the deadline.
 				device.refresh();
-				this.#settle(wait, this.#timeoutError(wait), wait.spec.check());
+				this.#settle(wait, timeoutError(wait.timeout, wait.spec), wait.spec.check());
 				this.#arm();
 			}, options.timeout);
 		}
@@ -182,24 +182,4 @@ export class CudaWaits {
 		if (ok) wait.resolve();
 		else wait.reject(error);
 	}
-
-	#timeoutError(wait: PendingWait): TimeoutError {
-		return new TimeoutError(
-			`Timed out after ${wait.timeout} ms waiting for ${wait.spec.describe()}`,
-		);
-	}
-}
-
-function withResolvers(): {
-	promise: Promise<void>;
-	resolve: () => void;
-	reject: (r: unknown) => void;
-} {
-	let resolve!: () => void;
-	let reject!: (r: unknown) => void;
-	const promise = new Promise<void>((res, rej) => {
-		resolve = res;
-		reject = rej;
-	});
-	return { promise, resolve, reject };
 }

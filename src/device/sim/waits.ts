@@ -1,7 +1,7 @@
 import { Stop } from '../../core/codes.js';
-import { TimeoutError } from '../../errors.js';
 import type { WaitOptions } from '../../validate.js';
 import type { WaitSpec } from '../device.js';
+import { timeoutError, withResolvers } from '../wait-helpers.js';
 import type { SimDevice, SimFence } from './sim-device.js';
 
 /**
@@ -90,7 +90,7 @@ export class Waits {
 			wait.deadline = raw.sim_waiter_time(at);
 			if (wait.deadline === 0) {
 				this.#remove(wait);
-				return Promise.reject(this.#timeoutError(wait));
+				return Promise.reject(timeoutError(wait.timeout, wait.spec));
 			}
 		}
 		if (options.signal !== undefined) {
@@ -126,7 +126,7 @@ export class Waits {
 			}
 			if (wait.deadline !== 0 && fired.has(wait.deadline)) {
 				wait.deadline = 0;
-				this.#settle(wait, this.#timeoutError(wait), false);
+				this.#settle(wait, timeoutError(wait.timeout, wait.spec), false);
 				continue;
 			}
 			if (wait.waiters.some((w) => fired.has(w))) {
@@ -244,24 +244,4 @@ export class Waits {
 		if (index >= 0) this.#pending.splice(index, 1);
 		if (this.#pending.length === 0) this.#unpark();
 	}
-
-	#timeoutError(wait: PendingWait): TimeoutError {
-		return new TimeoutError(
-			`Timed out after ${wait.timeout} ms waiting for ${wait.spec.describe()}`,
-		);
-	}
-}
-
-function withResolvers(): {
-	promise: Promise<void>;
-	resolve: () => void;
-	reject: (r: unknown) => void;
-} {
-	let resolve!: () => void;
-	let reject!: (r: unknown) => void;
-	const promise = new Promise<void>((res, rej) => {
-		resolve = res;
-		reject = rej;
-	});
-	return { promise, resolve, reject };
 }
