@@ -505,6 +505,16 @@ export function sim_reset(): void {
   __collect();
 }
 
+/** See sched.streamRefillAt: programs loaded in windows. */
+export function sim_stream_refill_at(s: i32, at: i32): i32 {
+  return sched.streamRefillAt(s, at);
+}
+
+/** The issue order of the next op (the tie-break of ops ready together); see sched.setOrder. */
+export function sim_set_order(order: f64): void {
+  sched.setOrder(order);
+}
+
 export function sim_set_op_gap(ns: f64): void {
   sched.setOpGap(ns);
 }

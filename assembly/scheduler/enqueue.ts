@@ -35,6 +35,7 @@ import {
   S_MASK,
   S_PRIORITY,
   S_READY_AT,
+  S_REFILL_AT,
   S_TAIL,
   S_WAITING_ON,
   S_WAIT_FIRST,
@@ -152,8 +153,10 @@ export function enqueue(
   store<i64>(r, -1, OP_START);
   store<i64>(r, dev.order++, OP_ORDER);
   queuePush(sr, op);
+  const queued = queueLength(sr);
   // A new head: the run loop looks at the stream again (a head already there is filed).
-  if (queueLength(sr) == 1) dev.dirty.add(s);
+  if (queued == 1) dev.dirty.add(s);
+  if (queued == load<i32>(sr, S_REFILL_AT)) dev.starving--;
   dev.queuedOps++;
   return op;
 }
@@ -257,6 +260,33 @@ export function enqueueLaunch(lane: i32, target: i32, delay: f64, release: f64):
 /** Appends host work of `duration` ns to a host lane. */
 export function enqueueHostWork(lane: i32, kind: u8, duration: f64, release: f64): i32 {
   return enqueue(lane, kind, ENGINE_LANE, duration, 0, release, 0);
+}
+
+/**
+ * Loads a stream in windows: from now on a run stops with STOP_REFILL, before it handles the
+ * next instant, while the stream holds fewer than `at` queued ops (0 turns this off).
+ *
+ * The host appends the stream's next ops and runs on; the timeline is the one a whole load
+ * gives, provided that (1) the ops get the issue order a whole load would have given them
+ * (setOrder) and (2) the last op of every window takes time: a stream can then not run out of
+ * ops within one instant (an op that takes time starts and holds the stream, or waits), and
+ * ops behind a stream's head never change what the scheduler decides.
+ */
+export function streamRefillAt(handle: i32, at: i32): i32 {
+  const s = dev.streams.slots.resolve(handle);
+  if (s < 0) return -E_STALE_HANDLE;
+  if (at < 0) return -E_INVALID_ARGUMENT;
+  const r = streamAt(s);
+  const queued = queueLength(r);
+  if (queued < load<i32>(r, S_REFILL_AT)) dev.starving--;
+  store<i32>(r, at, S_REFILL_AT);
+  if (queued < at) dev.starving++;
+  return OK;
+}
+
+/** Sets the issue order of the next op enqueued (see streamRefillAt); later ops count on. */
+export function setOrder(order: f64): void {
+  dev.order = <i64>order;
 }
 
 /** Sets the least time between consecutive engine ops of one stream. */

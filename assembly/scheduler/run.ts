@@ -20,6 +20,7 @@ import {
   RUN_UNTIL_WAITER,
   STOP_FAULT,
   STOP_IDLE,
+  STOP_REFILL,
   STOP_REPORT_FULL,
   STOP_TIME,
   STOP_WAITER,
@@ -47,6 +48,7 @@ import {
   S_LAST_END,
   S_PRIORITY,
   S_READY_AT,
+  S_REFILL_AT,
   S_WAITING_ON,
   S_WAIT_FIRST,
   S_WAIT_NEXT,
@@ -156,6 +158,7 @@ function completeOp(op: i32): void {
   const s = load<i32>(r, OP_STREAM);
   const sr = streamAt(s);
   queueShift(sr);
+  if (queueLength(sr) + 1 == load<i32>(sr, S_REFILL_AT)) dev.starving++;
   // The head of a stream has seq completed + 1.
   const seq = load<i64>(sr, S_COMPLETED) + 1;
   store<i64>(sr, seq, S_COMPLETED);
@@ -220,7 +223,9 @@ function completeOp(op: i32): void {
 
 /** Frees a stream slot; its handle goes stale, and stale streams count as complete. */
 export function freeStream(s: i32): void {
-  store<u8>(streamAt(s), 0, S_CLOSING);
+  const sr = streamAt(s);
+  if (queueLength(sr) < load<i32>(sr, S_REFILL_AT)) dev.starving--;
+  store<u8>(sr, 0, S_CLOSING);
   streamRecordFree(s);
   dev.streams.slots.free(s);
   wakeWaits(s, true);
@@ -501,6 +506,8 @@ export function run(mode: i32, target: i64): i32 {
   waiterHit = false;
   while (true) {
     if (dev.faulted) return STOP_FAULT;
+    // Before any instant: a stream loaded in windows must hold its next ops (see refill).
+    if (dev.starving > 0) return STOP_REFILL;
     dispatch();
     if (dev.faulted) return STOP_FAULT;
     checkWaiters();

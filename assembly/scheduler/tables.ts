@@ -28,8 +28,8 @@ import { CompletionHeap, ReadyHeap, StreamSet, TimerHeap } from "./heaps";
  *   stream, STREAM_BYTES (128) at streamBase + slot * 128
  *   0        8           16        24        32      36     40     44     48
  *   | issued | completed | readyAt | lastEnd | items | mask | head | tail | priority |
- *   52          56          60         64     65        66        67
- *   | waitingOn | waitFirst | waitNext | kind | closing | inReady | (free) |
+ *   52          56          60         64     65        66        67       68         72
+ *   | waitingOn | waitFirst | waitNext | kind | closing | inReady | (free) | refillAt | (free) |
  *
  * A free op's `stream` field links the free list. A stream's queue is a ring of op slots at
  * `items` (mask + 1 of them, a power of two; head and tail count up and are masked), 0 once
@@ -78,6 +78,8 @@ export const S_KIND: usize = 64;
 export const S_CLOSING: usize = 65;
 /** 1 while the stream's head is in its engine's ready heap. */
 export const S_IN_READY: usize = 66;
+/** Loaded in windows: the run stops for more when fewer ops than this are queued (0: off). */
+export const S_REFILL_AT: usize = 68;
 
 export let opBase: usize = 0;
 let opCapacity: i32 = 0;
@@ -298,6 +300,8 @@ export class Device {
   /** The least time between consecutive engine ops of one stream (the GPU's front end). */
   opGap: i64 = 0;
   faultOp: i32 = -1;
+  /** Streams loaded in windows that hold fewer ops than their refill mark. */
+  starving: i32 = 0;
 
   /**
    * Forgets everything (a fresh device in the same instance, for the next program): the old
@@ -322,6 +326,7 @@ export class Device {
     this.faulted = false;
     this.opGap = 0;
     this.faultOp = -1;
+    this.starving = 0;
   }
 }
 

@@ -114,6 +114,8 @@ export interface CoreExports {
 	sim_waiter_remove(w: number): number;
 	sim_reset(): void;
 	sim_set_op_gap(ns: number): void;
+	sim_stream_refill_at(s: number, at: number): number;
+	sim_set_order(order: number): void;
 	sim_run(mode: number, target: number): number;
 	sim_now(): number;
 	sim_report_ptr(): number;
