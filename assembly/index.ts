@@ -421,6 +421,14 @@ export function sim_enqueue_wait(s: i32, on: i32, seq: f64, release: f64): i32 {
   return sched.enqueueWait(s, on, seq, release);
 }
 
+export function sim_enqueue_wait_event(s: i32, event: i32, release: f64): i32 {
+  return sched.enqueueWaitEvent(s, event, release);
+}
+
+export function sim_enqueue_output_marker(s: i32, output: i32, release: f64): i32 {
+  return sched.enqueueOutputMarker(s, output, release);
+}
+
 export function sim_enqueue_launch(lane: i32, target: i32, delay: f64, release: f64): i32 {
   return sched.enqueueLaunch(lane, target, delay, release);
 }

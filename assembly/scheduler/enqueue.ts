@@ -246,6 +246,33 @@ export function enqueueWait(handle: i32, on: i32, seq: f64, release: f64): i32 {
   return op;
 }
 
+/**
+ * Appends a wait for what event `event` captured (`enqueueWait` on its stream and seq), or,
+ * for an event never recorded (or stale), a wait that waits for nothing: one call for
+ * Stream.waitEvent instead of four.
+ */
+export function enqueueWaitEvent(handle: i32, event: i32, release: f64): i32 {
+  const events = dev.events;
+  const e = events.slots.resolve(event);
+  if (e < 0 || events.recorded[e] == 0) return enqueueWait(handle, handle, 0, release);
+  return enqueueWait(handle, events.stream[e], <f64>events.seq[e], release);
+}
+
+/**
+ * Appends a marker to stream `handle` that completes output `output` when the work before it
+ * has: what recording a fresh event and binding the output to it did, in one call. Returns
+ * the op, or a negated code (and then nothing was issued).
+ */
+export function enqueueOutputMarker(handle: i32, output: i32, release: f64): i32 {
+  const o = outputIndex(output);
+  if (o < 0) return o;
+  const op = enqueue(handle, OP_MARKER, ENGINE_NONE, 0, 0, release, 0);
+  if (op < 0) return op;
+  store<i32>(opAt(op), output, OP_SIGNAL);
+  outputBindWork(o);
+  return op;
+}
+
 /** Appends a launch to a host lane: when it runs, op `target` is released after `delay`. */
 export function enqueueLaunch(lane: i32, target: i32, delay: f64, release: f64): i32 {
   if (!opLive(target)) return -E_STALE_HANDLE;

@@ -23,11 +23,19 @@ export interface AsyncOutputOptions {
 	label?: string;
 }
 
+/** What the finalizer keeps of an output: its row, or handle 0 once get() let go of it. */
+interface Held {
+	readonly device: Device;
+	handle: number;
+}
+
 // Lets go of an output's row in the core once its JavaScript object is collected without its
 // result having been taken (get() lets go at once). The row itself is freed when no handler,
-// barrier or double-buffer slot holds it either.
-const rows = new FinalizationRegistry<{ device: Device; handle: number }>(({ device, handle }) => {
-	if (!device.destroyed) device.core.raw.output_release(handle);
+// barrier or double-buffer slot holds it either. Registrations carry no unregister token (V8
+// keeps those in a map: a registration with one cost some 5x one without); a delivery marks
+// the held value instead, and the finalizer then has nothing to do.
+const rows = new FinalizationRegistry<Held>((held) => {
+	if (held.handle !== 0 && !held.device.destroyed) held.device.core.raw.output_release(held.handle);
 });
 
 // Registering with a FinalizationRegistry costs V8 about as much as the rest of an output's
@@ -85,8 +93,8 @@ export class AsyncOutput<T = unknown> {
 	#work = '';
 	/** The label given, or undefined until a generated one is asked for. */
 	#label: string | undefined;
-	/** Whether the finalizer knows this output (see the nursery above). */
-	#registered = false;
+	/** What the finalizer holds for this output, once registered (see the nursery above). */
+	#held: Held | undefined;
 
 	constructor(device: Device, options?: AsyncOutputOptions) {
 		const opts = options === undefined ? undefined : expectOptions('options', options);
@@ -105,9 +113,9 @@ export class AsyncOutput<T = unknown> {
 
 	/** @internal Registers with the finalizer unless the result was already taken. */
 	registerIfUndelivered(): void {
-		if (this.#final !== undefined || this.#registered) return;
-		this.#registered = true;
-		rows.register(this, { device: this.device, handle: this.handle }, this);
+		if (this.#final !== undefined || this.#held !== undefined) return;
+		this.#held = { device: this.device, handle: this.handle };
+		rows.register(this, this.#held);
 	}
 
 	/** The current state (the device is first brought up to the host's time). */
@@ -208,7 +216,7 @@ export class AsyncOutput<T = unknown> {
 		if (taken < 0) throw coreError(-taken, 'AsyncOutput.get()', `'${this.label}'`);
 		const at = core.floatsAt();
 		this.#final = { state, startNs: core.float(at), endNs: core.float(at + 1) };
-		if (this.#registered) rows.unregister(this);
+		if (this.#held !== undefined) this.#held.handle = 0;
 		if (state === State.FAILED) {
 			throw new OutputFailedError(`AsyncOutput.get(): '${this.label}' failed`, this.#error);
 		}

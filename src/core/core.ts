@@ -96,6 +96,8 @@ export interface CoreExports {
 	): number;
 	sim_enqueue_wait(s: number, on: number, seq: number, release: number): number;
 	sim_enqueue_launch(lane: number, target: number, delay: number, release: number): number;
+	sim_enqueue_wait_event(s: number, event: number, release: number): number;
+	sim_enqueue_output_marker(s: number, output: number, release: number): number;
 	sim_enqueue_host_work(lane: number, kind: number, duration: number, release: number): number;
 	sim_enqueue_batch(n: number): number;
 	sim_op_seq(op: number): number;
