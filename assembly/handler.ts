@@ -1,5 +1,13 @@
 import { E_ALREADY_SUBMITTED, E_DUPLICATE, E_FULL, E_STALE_HANDLE, OK, STATE_CANCELLED, STATE_COMPLETED, STATE_FAILED } from "./codes";
-import { isTerminal, outputIndex, outputRelease, outputRetain, outputs } from "./outputs";
+import {
+  isTerminal,
+  outputIndex,
+  outputOwner,
+  outputRelease,
+  outputRetain,
+  outputState,
+  setOutputOwner,
+} from "./outputs";
 import { resultFloats, resultInts } from "./results";
 import { RingQueue } from "./ring-queue";
 import { SlotTable } from "./slot-table";
@@ -67,7 +75,7 @@ function release(queue: RingQueue, n: i32): void {
   for (let i = 0; i < n; i++) {
     const o = outputIndex(queue.at(i));
     if (o < 0) continue;
-    unchecked((outputs.owner[o] = 0));
+    setOutputOwner(o, 0);
     outputRelease(o);
   }
 }
@@ -81,13 +89,13 @@ export function handlerSubmit(handle: i32, output: i32): i32 {
   if (h == null) return -E_STALE_HANDLE;
   const o = outputIndex(output);
   if (o < 0) return o;
-  if (unchecked(outputs.owner[o]) != 0) return -E_ALREADY_SUBMITTED;
+  if (outputOwner(o) != 0) return -E_ALREADY_SUBMITTED;
   if (h.pending.length >= h.maxPending) {
     h.rejected++;
     return 0;
   }
   h.pending.push(output);
-  unchecked((outputs.owner[o] = handle));
+  setOutputOwner(o, handle);
   outputRetain(o);
   h.submitted++;
   if (h.pending.length > h.peakPending) h.peakPending = h.pending.length;
@@ -115,14 +123,14 @@ export function handlerSubmitMany(handle: i32, handles: Int32Array, n: i32): i32
       failed = o;
       break;
     }
-    const owner = unchecked(outputs.owner[o]);
+    const owner = outputOwner(o);
     if (owner != 0) {
       failed = owner == -handle ? -E_DUPLICATE : -E_ALREADY_SUBMITTED;
       break;
     }
-    unchecked((outputs.owner[o] = -handle));
+    setOutputOwner(o, -handle);
   }
-  for (let i = 0; i < at; i++) unchecked((outputs.owner[outputIndex(unchecked(handles[i]))] = 0));
+  for (let i = 0; i < at; i++) setOutputOwner(outputIndex(unchecked(handles[i])), 0);
   if (failed != 0) {
     resultInts(1)[0] = at;
     return failed;
@@ -132,7 +140,7 @@ export function handlerSubmitMany(handle: i32, handles: Int32Array, n: i32): i32
     const output = unchecked(handles[i]);
     const o = outputIndex(output);
     h.pending.push(output);
-    unchecked((outputs.owner[o] = handle));
+    setOutputOwner(o, handle);
     outputRetain(o);
   }
   h.submitted += room;
@@ -150,7 +158,7 @@ function collect(h: Handler): void {
     const handle = pending.at(i);
     const o = outputIndex(handle);
     // A freed output (collected by the host's finalizer) counts as cancelled and leaves.
-    const state = o < 0 ? STATE_CANCELLED : unchecked(outputs.state[o]);
+    const state = o < 0 ? STATE_CANCELLED : outputState(o);
     if (!isTerminal(state)) {
       if (kept != i) pending.setAt(kept, handle);
       kept++;

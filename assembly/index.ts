@@ -81,7 +81,7 @@ export function output_create(): i32 {
 
 export function output_state(handle: i32): i32 {
   const o = out.outputIndex(handle);
-  return o < 0 ? o : unchecked(out.outputs.state[o]);
+  return o < 0 ? o : out.outputState(o);
 }
 
 /** Moves an output to `to` (an AsyncState number) at `nowNs`. */
@@ -134,10 +134,10 @@ export function output_take(handle: i32): i32 {
   if (o < 0) return o;
   const delivered = out.outputDeliver(o);
   if (delivered < 0) return delivered;
-  const state = <i32>unchecked(out.outputs.state[o]);
+  const state = <i32>out.outputState(o);
   const times = results.resultFloats(2);
-  unchecked((times[0] = unchecked(out.outputs.startNs[o])));
-  unchecked((times[1] = unchecked(out.outputs.endNs[o])));
+  unchecked((times[0] = out.outputStartNs(o)));
+  unchecked((times[1] = out.outputEndNs(o)));
   out.outputRelease(o);
   return state;
 }
@@ -149,17 +149,17 @@ export function output_delivered(handle: i32): i32 {
 
 export function output_start_ns(handle: i32): f64 {
   const o = out.outputIndex(handle);
-  return o < 0 ? o : out.outputs.startNs[o];
+  return o < 0 ? o : out.outputStartNs(o);
 }
 
 export function output_end_ns(handle: i32): f64 {
   const o = out.outputIndex(handle);
-  return o < 0 ? o : out.outputs.endNs[o];
+  return o < 0 ? o : out.outputEndNs(o);
 }
 
 export function output_owner(handle: i32): i32 {
   const o = out.outputIndex(handle);
-  return o < 0 ? o : out.outputs.owner[o];
+  return o < 0 ? o : out.outputOwner(o);
 }
 
 /** The host lets go of an output; its row is freed once no handler, barrier or slot holds it. */
@@ -177,7 +177,7 @@ export function output_live(): i32 {
 
 /** Live outputs in a state. */
 export function output_count(state: i32): i32 {
-  return out.outputs.counts[state];
+  return out.outputCount(state);
 }
 
 /** 1 when `from -> to` is in the transition table. */

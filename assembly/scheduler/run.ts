@@ -1,5 +1,5 @@
 import { STATE_COMPLETED, STATE_IN_PROGRESS } from "../codes";
-import { outputIndex, outputMove, outputWorkDone, outputs } from "../outputs";
+import { outputIndex, outputMove, outputState, outputWorkDone } from "../outputs";
 import {
   COMPUTE_UNITS,
   ENGINE_COMPUTE,
@@ -193,7 +193,7 @@ function completeOp(op: i32): void {
     const o = outputIndex(signal);
     if (o >= 0) {
       outputWorkDone(o);
-      if (outputs.state[o] == STATE_IN_PROGRESS) outputMove(o, STATE_COMPLETED, <f64>now);
+      if (outputState(o) == STATE_IN_PROGRESS) outputMove(o, STATE_COMPLETED, <f64>now);
     }
   }
 

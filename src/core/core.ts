@@ -152,9 +152,12 @@ export function compileCore(): Promise<WebAssembly.Module> {
 export class Core {
 	readonly raw: CoreExports;
 	#floats: Float64Array = new Float64Array(0);
+	/** Where the f64 results start, as an f64 index (the area never moves: results.ts). */
+	readonly #floatsAt: number;
 
 	private constructor(raw: CoreExports) {
 		this.raw = raw;
+		this.#floatsAt = raw.results_floats_ptr() >>> 3;
 	}
 
 	/** Instantiates the core. */
@@ -194,14 +197,19 @@ export class Core {
 		return new Float64Array(this.raw.memory.buffer, this.raw.results_floats_ptr(), n);
 	}
 
-	/** Where the f64 results start, as an index for float(); valid until the next call. */
+	/** Where the f64 results start, as an index for float() (fixed for the instance). */
 	floatsAt(): number {
-		return this.raw.results_floats_ptr() >>> 3;
+		return this.#floatsAt;
 	}
 
 	/** The f64 of linear memory at `index` (from floatsAt()), read without making a view. */
 	float(index: number): number {
 		return this.#memory()[index] as number;
+	}
+
+	/** All of linear memory as f64 (valid until the next call that may grow memory). */
+	f64(): Float64Array {
+		return this.#memory();
 	}
 
 	/** The records of the last run (`Rec.LANES` f64 each), valid until the next run. */
