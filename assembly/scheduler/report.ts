@@ -14,8 +14,10 @@ import { REC_LANES } from "./constants";
 
 export const SOFT_LIMIT: i32 = 4096;
 
-// Room for a full report and some overshoot (a step may add several records); more grows it.
-let records = new Float64Array((SOFT_LIMIT + 256) * REC_LANES);
+// Room for 512 records to begin with (zeroing room for a full report took a good part of an
+// instance's start-up); a run that reports more grows it, up to a full report and some
+// overshoot (a step may add several records) in a few doublings.
+let records = new Float64Array(512 * REC_LANES);
 let count: i32 = 0;
 
 /** Empties the report. */

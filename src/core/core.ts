@@ -142,9 +142,20 @@ export function coreBytes(): Uint8Array {
 	return bytes;
 }
 
-/** Compiles the core once per process. */
+/** Whether this is Node (or a runtime like it), where a small module compiles synchronously. */
+const isNode =
+	typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node ===
+	'string';
+
+/**
+ * Compiles the core once per process: synchronously in Node (some 0.6 ms faster than the
+ * asynchronous compile, which hands the work to other threads and back), asynchronously in
+ * browsers, which may refuse to compile on the main thread.
+ */
 export function compileCore(): Promise<WebAssembly.Module> {
-	compiled ??= WebAssembly.compile(coreBytes() as BufferSource);
+	compiled ??= isNode
+		? Promise.resolve(new WebAssembly.Module(coreBytes() as BufferSource))
+		: WebAssembly.compile(coreBytes() as BufferSource);
 	return compiled;
 }
 
@@ -170,7 +181,9 @@ export class Core {
 				},
 			},
 		};
-		const instance = await WebAssembly.instantiate(module, imports);
+		const instance = isNode
+			? new WebAssembly.Instance(module, imports)
+			: await WebAssembly.instantiate(module, imports);
 		return new Core(instance.exports as unknown as CoreExports);
 	}
 
