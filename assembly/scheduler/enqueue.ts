@@ -29,6 +29,7 @@ import {
   S_COMPLETED,
   S_HEAD,
   S_ISSUED,
+  S_HANDLE,
   S_ITEMS,
   S_KIND,
   S_LAST_END,
@@ -80,7 +81,9 @@ export function streamCreate(kind: u8, priority: i32): i32 {
   store<i32>(r, -1, S_WAITING_ON);
   store<i32>(r, -1, S_WAIT_FIRST);
   store<i32>(r, -1, S_WAIT_NEXT);
-  return streams.slots.handle(s);
+  const handle = streams.slots.handle(s);
+  store<i32>(r, handle, S_HANDLE);
+  return handle;
 }
 
 /** Destroys a stream: it takes no more work, and its slot is freed once its work is done. */

@@ -43,6 +43,7 @@ import {
   OP_STREAM,
   S_CLOSING,
   S_COMPLETED,
+  S_HANDLE,
   S_IN_READY,
   S_ITEMS,
   S_LAST_END,
@@ -139,7 +140,7 @@ function startOp(op: i32): void {
       REC_OP_START,
       op,
       load<u8>(r, OP_KIND),
-      dev.streams.slots.handle(s),
+      load<i32>(streamAt(s), S_HANDLE),
       now,
       endOf(r),
       load<i32>(r, OP_SIGNAL),
@@ -169,7 +170,7 @@ function completeOp(op: i32): void {
   unchecked((running[engine] = unchecked(running[engine]) - 1));
   if (engine == ENGINE_COMPUTE) dev.computeUsed -= load<i32>(r, OP_OCCUPANCY);
   if (usesEngine(engine)) store<i64>(sr, now, S_LAST_END);
-  const handle = dev.streams.slots.handle(s);
+  const handle = load<i32>(sr, S_HANDLE);
 
   // What the op does when it ends.
   const kind = load<u8>(r, OP_KIND);

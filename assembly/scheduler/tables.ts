@@ -29,7 +29,9 @@ import { CompletionHeap, ReadyHeap, StreamSet, TimerHeap } from "./heaps";
  *   0        8           16        24        32      36     40     44     48
  *   | issued | completed | readyAt | lastEnd | items | mask | head | tail | priority |
  *   52          56          60         64     65        66        67       68         72
- *   | waitingOn | waitFirst | waitNext | kind | closing | inReady | (free) | refillAt | (free) |
+ *   | waitingOn | waitFirst | waitNext | kind | closing | inReady | (free) | refillAt | handle |
+ *   76
+ *   | (free) |
  *
  * A free op's `stream` field links the free list. A stream's queue is a ring of op slots at
  * `items` (mask + 1 of them, a power of two; head and tail count up and are masked), 0 once
@@ -80,6 +82,8 @@ export const S_CLOSING: usize = 65;
 export const S_IN_READY: usize = 66;
 /** Loaded in windows: the run stops for more when fewer ops than this are queued (0: off). */
 export const S_REFILL_AT: usize = 68;
+/** The stream's handle (what reports name it by). */
+export const S_HANDLE: usize = 72;
 
 export let opBase: usize = 0;
 let opCapacity: i32 = 0;
