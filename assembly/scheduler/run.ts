@@ -123,6 +123,8 @@ function endOf(r: usize): i64 {
   return d >= NEVER - start ? NEVER : start + d;
 }
 
+// @ts-ignore: decorator
+@inline
 function startOp(op: i32): void {
   const r = opAt(op);
   const now = dev.now;
@@ -130,7 +132,9 @@ function startOp(op: i32): void {
   store<i64>(r, now, OP_START);
   const engine = load<u8>(r, OP_ENGINE);
   const running = dev.engineRunning;
-  unchecked((running[engine] = unchecked(running[engine]) + 1));
+  const count = unchecked(running[engine]) + 1;
+  unchecked((running[engine] = count));
+  if (count == 1) dev.busyMask |= <u32>1 << engine;
   if (engine == ENGINE_COMPUTE) dev.computeUsed += load<i32>(r, OP_OCCUPANCY);
   // Zero-time ops complete as they start (the caller does it): only the others wait for an end.
   if (load<i64>(r, OP_DURATION) != 0) dev.completions.push(op, endOf(r), load<i64>(r, OP_ORDER));
@@ -167,7 +171,9 @@ function completeOp(op: i32): void {
 
   const engine = load<u8>(r, OP_ENGINE);
   const running = dev.engineRunning;
-  unchecked((running[engine] = unchecked(running[engine]) - 1));
+  const count = unchecked(running[engine]) - 1;
+  unchecked((running[engine] = count));
+  if (count == 0) dev.busyMask &= ~(<u32>1 << engine);
   if (engine == ENGINE_COMPUTE) dev.computeUsed -= load<i32>(r, OP_OCCUPANCY);
   if (usesEngine(engine)) store<i64>(sr, now, S_LAST_END);
   const handle = load<i32>(sr, S_HANDLE);
@@ -318,6 +324,7 @@ function visit(s: i32): void {
           load<i64>(sr, S_READY_AT),
           load<i64>(r, OP_ORDER),
         );
+        dev.readyMask |= <u32>1 << engine;
       }
       return;
     }
@@ -358,7 +365,12 @@ function settleZeroTime(): void {
  */
 function startEngines(): bool {
   let completed = false;
-  for (let engine = ENGINE_COMPUTE; engine < ENGINE_LANE; engine++) {
+  // Engines in order (compute, H2D, D2H, host functions), those with ready heads only. Heads
+  // are only taken here, never added, so the mask read first is the one to follow.
+  let mask = dev.readyMask;
+  while (mask != 0) {
+    const engine = <i32>ctz(mask);
+    mask &= mask - 1;
     const heap = unchecked(dev.ready[engine]);
     while (heap.size > 0) {
       const op = heap.top();
@@ -390,6 +402,7 @@ function startEngines(): bool {
         if (dev.faulted) return false;
       }
     }
+    if (heap.size == 0) dev.readyMask &= ~(<u32>1 << engine);
   }
   return completed;
 }
@@ -403,9 +416,14 @@ function dispatch(): void {
 }
 
 /** Reports and frees every waiter that is satisfied now. */
+// @ts-ignore: decorator
+@inline
 function checkWaiters(): void {
+  if (dev.waiters.slots.liveCount != 0) scanWaiters();
+}
+
+function scanWaiters(): void {
   const waiters = dev.waiters;
-  if (waiters.slots.liveCount == 0) return;
   const used = waiters.slots.used;
   for (let w = 0; w < used; w++) {
     if (unchecked(waiters.slots.live[w]) == 0) continue;
@@ -460,8 +478,12 @@ function nextTime(): i64 {
 function advance(t: i64): void {
   if (t <= dev.now) return;
   const dt = <f64>(t - dev.now);
-  for (let e = 1; e < ENGINE_COUNT; e++) {
-    if (unchecked(dev.engineRunning[e]) > 0) unchecked((dev.engineBusy[e] += dt));
+  // Engines with work running (ops on ENGINE_NONE take no engine time).
+  let mask = dev.busyMask & ~(<u32>1 << ENGINE_NONE);
+  while (mask != 0) {
+    const e = <i32>ctz(mask);
+    mask &= mask - 1;
+    unchecked((dev.engineBusy[e] += dt));
   }
   dev.now = t;
 }
@@ -484,6 +506,7 @@ function completeDue(): void {
  */
 export function rescheduleAll(): void {
   for (let e = 0; e < ENGINE_COUNT; e++) unchecked(dev.ready[e]).clear();
+  dev.readyMask = 0;
   dev.timers.clear();
   const slots = dev.streams.slots;
   for (let s = 0; s < slots.used; s++) {

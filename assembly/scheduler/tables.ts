@@ -294,6 +294,9 @@ export class Device {
   /** Streams to look at in the next dispatch. */
   dirty: StreamSet = new StreamSet();
   computeUsed: i32 = 0;
+  /** Bit e: engine e has ops running; ready heads waiting (the loop skips idle engines). */
+  busyMask: u32 = 0;
+  readyMask: u32 = 0;
   /** Ops running per engine, and the virtual time each engine spent busy. */
   engineRunning: Int32Array = new Int32Array(ENGINE_COUNT);
   engineBusy: Float64Array = new Float64Array(ENGINE_COUNT);
@@ -313,6 +316,9 @@ export class Device {
    */
   reset(): void {
     recordsReset(this.streams.slots);
+    this.completions.free();
+    this.timers.free();
+    for (let e = 0; e < ENGINE_COUNT; e++) unchecked(this.ready[e]).free();
     this.now = 0;
     this.order = 0;
     this.streams = new StreamTable();
@@ -323,6 +329,8 @@ export class Device {
     this.ready = newReadyHeaps();
     this.dirty = new StreamSet();
     this.computeUsed = 0;
+    this.busyMask = 0;
+    this.readyMask = 0;
     this.engineRunning = new Int32Array(ENGINE_COUNT);
     this.engineBusy = new Float64Array(ENGINE_COUNT);
     this.queuedOps = 0;
