@@ -14,6 +14,7 @@ import * as barrier from "./barrier";
 import * as buffer from "./double-buffer";
 import * as handler from "./handler";
 import * as out from "./outputs";
+import { handleIndex } from "./handle";
 import * as results from "./results";
 import { RingQueue } from "./ring-queue";
 import * as sched from "./scheduler/enqueue";
@@ -77,6 +78,14 @@ export function input_ints(n: i32): usize {
 
 export function output_create(): i32 {
   return out.outputCreate();
+}
+
+/** Creates an output already in progress since `nowNs` (create and move in one call). */
+export function output_create_started(nowNs: f64): i32 {
+  const handle = out.outputCreate();
+  if (handle < 0) return handle;
+  out.outputMove(handleIndex(handle), codes.STATE_IN_PROGRESS, nowNs);
+  return handle;
 }
 
 export function output_state(handle: i32): i32 {

@@ -68,6 +68,10 @@ const AGED: Held = Object.freeze({ device: undefined as unknown as Device, handl
 
 let counter = 0;
 
+/** The options AsyncOutput.started passes (its label in `startedLabel`): checked already. */
+const STARTED: AsyncOutputOptions = Object.freeze({});
+let startedLabel = '';
+
 const NO_OPTIONS: WaitOptions = Object.freeze({});
 
 /**
@@ -104,12 +108,31 @@ export class AsyncOutput<T = unknown> {
 	#held: Held | undefined;
 
 	constructor(device: Device, options?: AsyncOutputOptions) {
+		if (options === STARTED) {
+			// Made by the library's own copies, which checked everything: in progress at once.
+			this.device = device;
+			this.#label = startedLabel;
+			const created = device.core.raw.output_create_started(device.now());
+			this.handle = checkCore(created, 'new AsyncOutput()');
+			admit(this);
+			return;
+		}
 		const opts = options === undefined ? undefined : expectOptions('options', options);
 		expectDevice('device', device).assertUsable('new AsyncOutput()');
 		this.device = device;
 		if (opts?.label !== undefined) this.#label = expectLabel('options.label', opts.label, '');
 		this.handle = checkCore(device.core.raw.output_create(), 'new AsyncOutput()');
 		admit(this);
+	}
+
+	/**
+	 * @internal An output in progress from now, with `label`, for work the library issues
+	 * (its callers have checked the device): what `new AsyncOutput` then `markStarted()` give,
+	 * in one call into the core.
+	 */
+	static started<T>(device: Device, label: string): AsyncOutput<T> {
+		startedLabel = label;
+		return new AsyncOutput<T>(device, STARTED);
 	}
 
 	/** A name for error messages and timelines (generated on first use when none was given). */

@@ -19,6 +19,7 @@ export interface CoreExports {
 	input_floats(n: number): number;
 
 	output_create(): number;
+	output_create_started(nowNs: number): number;
 	output_state(h: number): number;
 	output_move(h: number, to: number, nowNs: number): number;
 	output_fail_any(h: number, nowNs: number): number;
