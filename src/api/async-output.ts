@@ -23,6 +23,12 @@ export interface AsyncOutputOptions {
 	label?: string;
 }
 
+/** When an output started and ended, kept once its row is let go. */
+interface Times {
+	readonly startNs: number;
+	readonly endNs: number;
+}
+
 /** What the finalizer keeps of an output: its row, or handle 0 once get() let go of it. */
 interface Held {
 	readonly device: Device;
@@ -95,11 +101,11 @@ export class AsyncOutput<T = unknown> {
 	#error: unknown;
 	/**
 	 * Once the result was taken the row is let go, and the output keeps what it can no longer
-	 * change: its state (-1 until then) and times.
+	 * change: its state (-1 until then) and, in an object made then, its times (fields of a
+	 * new output hold no doubles: V8 would box them in every output from then on).
 	 */
 	#finalState = -1;
-	#startNs = -1;
-	#endNs = -1;
+	#times: Times | undefined;
 	/** What the device work bound to this output is, for error messages. */
 	#work = '';
 	/** The label given, or undefined until a generated one is asked for. */
@@ -173,9 +179,9 @@ export class AsyncOutput<T = unknown> {
 	get elapsedMs(): number | undefined {
 		this.#refresh();
 		const raw = this.device.core.raw;
-		const taken = this.#finalState >= 0;
-		const start = taken ? this.#startNs : raw.output_start_ns(this.handle);
-		const end = taken ? this.#endNs : raw.output_end_ns(this.handle);
+		const times = this.#times;
+		const start = times !== undefined ? times.startNs : raw.output_start_ns(this.handle);
+		const end = times !== undefined ? times.endNs : raw.output_end_ns(this.handle);
 		if (start < 0 || end < 0) return undefined;
 		return (end - start) / 1e6;
 	}
@@ -269,8 +275,7 @@ export class AsyncOutput<T = unknown> {
 		const at = core.floatsAt();
 		const memory = core.f64();
 		this.#finalState = state;
-		this.#startNs = memory[at] as number;
-		this.#endNs = memory[at + 1] as number;
+		this.#times = { startNs: memory[at] as number, endNs: memory[at + 1] as number };
 		const held = this.#held;
 		if (held !== undefined && held !== AGED) held.handle = 0;
 		if (state === State.FAILED) {
