@@ -1,5 +1,5 @@
 import { E_DUPLICATE, E_FULL, E_STALE_HANDLE, OK, STATE_FAILED } from "./codes";
-import { isTerminal, outputIndex, outputReleaseHandle, outputRetain, outputs } from "./outputs";
+import { isTerminal, outputIndex, outputReleaseHandle, outputRetain, outputState } from "./outputs";
 import { SlotTable } from "./slot-table";
 
 /**
@@ -72,7 +72,7 @@ export function barrierArrived(handle: i32): i32 {
   let arrived = 0;
   for (let i = 0; i < b.added; i++) {
     const o = outputIndex(unchecked(b.members[i]));
-    if (o < 0 || isTerminal(unchecked(outputs.state[o]))) arrived++;
+    if (o < 0 || isTerminal(outputState(o))) arrived++;
   }
   return arrived;
 }
@@ -83,7 +83,7 @@ export function barrierFirstFailed(handle: i32): i32 {
   if (b == null) return -E_STALE_HANDLE;
   for (let i = 0; i < b.added; i++) {
     const o = outputIndex(unchecked(b.members[i]));
-    if (o >= 0 && unchecked(outputs.state[o]) == STATE_FAILED) return unchecked(b.members[i]);
+    if (o >= 0 && outputState(o) == STATE_FAILED) return unchecked(b.members[i]);
   }
   return 0;
 }

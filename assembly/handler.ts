@@ -1,5 +1,13 @@
 import { E_ALREADY_SUBMITTED, E_DUPLICATE, E_FULL, E_STALE_HANDLE, OK, STATE_CANCELLED, STATE_COMPLETED, STATE_FAILED } from "./codes";
-import { isTerminal, outputIndex, outputRelease, outputRetain, outputs } from "./outputs";
+import {
+  isTerminal,
+  outputIndex,
+  outputOwner,
+  outputRelease,
+  outputRetain,
+  outputState,
+  setOutputOwner,
+} from "./outputs";
 import { resultFloats, resultInts } from "./results";
 import { RingQueue } from "./ring-queue";
 import { SlotTable } from "./slot-table";
@@ -64,10 +72,14 @@ export function handlerDestroy(handle: i32): i32 {
 }
 
 function release(queue: RingQueue, n: i32): void {
+  // The ring's fields in locals: stores to the output rows could alias them otherwise.
+  const items = queue.items.dataStart;
+  const mask = queue.mask;
+  const head = queue.head;
   for (let i = 0; i < n; i++) {
-    const o = outputIndex(queue.at(i));
+    const o = outputIndex(load<i32>(items + (<usize>((head + <u32>i) & mask) << 2)));
     if (o < 0) continue;
-    unchecked((outputs.owner[o] = 0));
+    setOutputOwner(o, 0);
     outputRelease(o);
   }
 }
@@ -81,18 +93,21 @@ export function handlerSubmit(handle: i32, output: i32): i32 {
   if (h == null) return -E_STALE_HANDLE;
   const o = outputIndex(output);
   if (o < 0) return o;
-  if (unchecked(outputs.owner[o]) != 0) return -E_ALREADY_SUBMITTED;
+  if (outputOwner(o) != 0) return -E_ALREADY_SUBMITTED;
   if (h.pending.length >= h.maxPending) {
     h.rejected++;
     return 0;
   }
   h.pending.push(output);
-  unchecked((outputs.owner[o] = handle));
+  setOutputOwner(o, handle);
   outputRetain(o);
   h.submitted++;
   if (h.pending.length > h.peakPending) h.peakPending = h.pending.length;
   return 1;
 }
+
+/** Slot indices of a batch being submitted (grown as batches grow). */
+let batchIndex = new Int32Array(256);
 
 /**
  * Submits `n` outputs whose handles are in `handles`, in order, until the handler is full:
@@ -104,6 +119,8 @@ export function handlerSubmitMany(handle: i32, handles: Int32Array, n: i32): i32
   const h = get(handle);
   if (h == null) return -E_STALE_HANDLE;
   const room = min(n, h.maxPending - h.pending.length);
+  if (batchIndex.length < n) batchIndex = new Int32Array(max(n, batchIndex.length * 2));
+  const index = batchIndex;
 
   // Check every output before changing anything; a mark in `owner` (the handler's own handle,
   // negated) finds one listed twice, and is undone either way.
@@ -115,26 +132,28 @@ export function handlerSubmitMany(handle: i32, handles: Int32Array, n: i32): i32
       failed = o;
       break;
     }
-    const owner = unchecked(outputs.owner[o]);
+    const owner = outputOwner(o);
     if (owner != 0) {
       failed = owner == -handle ? -E_DUPLICATE : -E_ALREADY_SUBMITTED;
       break;
     }
-    unchecked((outputs.owner[o] = -handle));
+    setOutputOwner(o, -handle);
+    unchecked((index[at] = o));
   }
-  for (let i = 0; i < at; i++) unchecked((outputs.owner[outputIndex(unchecked(handles[i]))] = 0));
   if (failed != 0) {
+    for (let i = 0; i < at; i++) setOutputOwner(unchecked(index[i]), 0);
     resultInts(1)[0] = at;
     return failed;
   }
 
+  // Those that fit are the handler's; the rest are left as they were.
   for (let i = 0; i < room; i++) {
-    const output = unchecked(handles[i]);
-    const o = outputIndex(output);
-    h.pending.push(output);
-    unchecked((outputs.owner[o] = handle));
+    const o = unchecked(index[i]);
+    setOutputOwner(o, handle);
     outputRetain(o);
   }
+  for (let i = room; i < n; i++) setOutputOwner(unchecked(index[i]), 0);
+  h.pending.pushMany(handles, room);
   h.submitted += room;
   h.rejected += n - room;
   if (h.pending.length > h.peakPending) h.peakPending = h.pending.length;
@@ -144,24 +163,43 @@ export function handlerSubmitMany(handle: i32, handles: Int32Array, n: i32): i32
 /** Moves every finished output from pending to finished, in submission order. */
 function collect(h: Handler): void {
   const pending = h.pending;
+  const finished = h.finished;
   const n = pending.length;
+  finished.reserve(n);
+  // Both rings' fields in locals, written back once (stores could alias them otherwise).
+  const items = pending.items.dataStart;
+  const mask = pending.mask;
+  const head = pending.head;
+  const out = finished.items.dataStart;
+  const outMask = finished.mask;
+  let tail = finished.tail;
   let kept = 0;
+  let completed = 0;
+  let failed = 0;
+  let cancelled = 0;
   for (let i = 0; i < n; i++) {
-    const handle = pending.at(i);
+    const handle = load<i32>(items + (<usize>((head + <u32>i) & mask) << 2));
     const o = outputIndex(handle);
     // A freed output (collected by the host's finalizer) counts as cancelled and leaves.
-    const state = o < 0 ? STATE_CANCELLED : unchecked(outputs.state[o]);
+    const state = o < 0 ? STATE_CANCELLED : outputState(o);
     if (!isTerminal(state)) {
-      if (kept != i) pending.setAt(kept, handle);
+      if (kept != i) store<i32>(items + (<usize>((head + <u32>kept) & mask) << 2), handle);
       kept++;
       continue;
     }
-    if (o >= 0) h.finished.push(handle);
-    if (state == STATE_COMPLETED) h.completed++;
-    else if (state == STATE_FAILED) h.failed++;
-    else h.cancelled++;
+    if (o >= 0) {
+      store<i32>(out + (<usize>(tail & outMask) << 2), handle);
+      tail++;
+    }
+    if (state == STATE_COMPLETED) completed++;
+    else if (state == STATE_FAILED) failed++;
+    else cancelled++;
   }
+  finished.tail = tail;
   pending.truncate(kept);
+  h.completed += completed;
+  h.failed += failed;
+  h.cancelled += cancelled;
 }
 
 /**
@@ -174,8 +212,7 @@ export function handlerPoll(handle: i32): i32 {
   h.polls++;
   collect(h);
   const n = h.finished.length - h.taken;
-  const out = resultInts(n);
-  for (let i = 0; i < n; i++) unchecked((out[i] = h.finished.at(h.taken + i)));
+  h.finished.copyOut(h.taken, resultInts(n), n);
   h.taken += n;
   return n;
 }
@@ -189,11 +226,15 @@ export function handlerTakeOne(handle: i32): i32 {
   return h.finished.at(h.taken++);
 }
 
-/** Forgets finished outputs already handed out; returns how many. */
+/**
+ * Forgets finished outputs already handed out; returns how many, with their handles in the
+ * result area (the host forgets them too).
+ */
 export function handlerClearCompleted(handle: i32): i32 {
   const h = get(handle);
   if (h == null) return -E_STALE_HANDLE;
   const n = h.taken;
+  h.finished.copyOut(0, resultInts(n), n);
   release(h.finished, n);
   h.finished.drop(n);
   h.taken = 0;

@@ -14,6 +14,7 @@ import * as barrier from "./barrier";
 import * as buffer from "./double-buffer";
 import * as handler from "./handler";
 import * as out from "./outputs";
+import { handleIndex } from "./handle";
 import * as results from "./results";
 import { RingQueue } from "./ring-queue";
 import * as sched from "./scheduler/enqueue";
@@ -79,9 +80,17 @@ export function output_create(): i32 {
   return out.outputCreate();
 }
 
+/** Creates an output already in progress since `nowNs` (create and move in one call). */
+export function output_create_started(nowNs: f64): i32 {
+  const handle = out.outputCreate();
+  if (handle < 0) return handle;
+  out.outputMove(handleIndex(handle), codes.STATE_IN_PROGRESS, nowNs);
+  return handle;
+}
+
 export function output_state(handle: i32): i32 {
   const o = out.outputIndex(handle);
-  return o < 0 ? o : unchecked(out.outputs.state[o]);
+  return o < 0 ? o : out.outputState(o);
 }
 
 /** Moves an output to `to` (an AsyncState number) at `nowNs`. */
@@ -134,10 +143,10 @@ export function output_take(handle: i32): i32 {
   if (o < 0) return o;
   const delivered = out.outputDeliver(o);
   if (delivered < 0) return delivered;
-  const state = <i32>unchecked(out.outputs.state[o]);
+  const state = <i32>out.outputState(o);
   const times = results.resultFloats(2);
-  unchecked((times[0] = unchecked(out.outputs.startNs[o])));
-  unchecked((times[1] = unchecked(out.outputs.endNs[o])));
+  unchecked((times[0] = out.outputStartNs(o)));
+  unchecked((times[1] = out.outputEndNs(o)));
   out.outputRelease(o);
   return state;
 }
@@ -149,17 +158,17 @@ export function output_delivered(handle: i32): i32 {
 
 export function output_start_ns(handle: i32): f64 {
   const o = out.outputIndex(handle);
-  return o < 0 ? o : out.outputs.startNs[o];
+  return o < 0 ? o : out.outputStartNs(o);
 }
 
 export function output_end_ns(handle: i32): f64 {
   const o = out.outputIndex(handle);
-  return o < 0 ? o : out.outputs.endNs[o];
+  return o < 0 ? o : out.outputEndNs(o);
 }
 
 export function output_owner(handle: i32): i32 {
   const o = out.outputIndex(handle);
-  return o < 0 ? o : out.outputs.owner[o];
+  return o < 0 ? o : out.outputOwner(o);
 }
 
 /** The host lets go of an output; its row is freed once no handler, barrier or slot holds it. */
@@ -177,7 +186,7 @@ export function output_live(): i32 {
 
 /** Live outputs in a state. */
 export function output_count(state: i32): i32 {
-  return out.outputs.counts[state];
+  return out.outputCount(state);
 }
 
 /** 1 when `from -> to` is in the transition table. */
@@ -421,6 +430,14 @@ export function sim_enqueue_wait(s: i32, on: i32, seq: f64, release: f64): i32 {
   return sched.enqueueWait(s, on, seq, release);
 }
 
+export function sim_enqueue_wait_event(s: i32, event: i32, release: f64): i32 {
+  return sched.enqueueWaitEvent(s, event, release);
+}
+
+export function sim_enqueue_output_marker(s: i32, output: i32, release: f64): i32 {
+  return sched.enqueueOutputMarker(s, output, release);
+}
+
 export function sim_enqueue_launch(lane: i32, target: i32, delay: f64, release: f64): i32 {
   return sched.enqueueLaunch(lane, target, delay, release);
 }
@@ -503,6 +520,16 @@ export function sim_reset(): void {
   dev.reset();
   // No managed reference is on the stack here: the old tables can go now.
   __collect();
+}
+
+/** See sched.streamRefillAt: programs loaded in windows. */
+export function sim_stream_refill_at(s: i32, at: i32): i32 {
+  return sched.streamRefillAt(s, at);
+}
+
+/** The issue order of the next op (the tie-break of ops ready together); see sched.setOrder. */
+export function sim_set_order(order: f64): void {
+  sched.setOrder(order);
 }
 
 export function sim_set_op_gap(ns: f64): void {

@@ -12,7 +12,7 @@ import {
   STATE_IN_PROGRESS,
   STATE_PENDING,
 } from "./codes";
-import { SlotTable, growF64, growI32, growU8 } from "./slot-table";
+import { MAX_SLOTS, handleGen, handleIndex, makeHandle, nextGen } from "./handle";
 
 /**
  * The output table: one row per AsyncOutput, and the state machine that moves it.
@@ -51,71 +51,127 @@ const FLAG_DELIVERED: u8 = 1;
 /** Device work bound to the output is still in flight (its memory is not free yet). */
 const FLAG_WORK: u8 = 2;
 
-class OutputTable {
-  slots: SlotTable = new SlotTable(64);
-  state: Uint8Array = new Uint8Array(64);
-  flags: Uint8Array = new Uint8Array(64);
-  owner: Int32Array = new Int32Array(64);
-  /** Holders of the row: the host object, a handler, barriers, a double-buffer slot. */
-  refs: Int32Array = new Int32Array(64);
-  startNs: Float64Array = new Float64Array(64);
-  endNs: Float64Array = new Float64Array(64);
-  /** Outputs in each state, indexed by state. */
-  counts: Int32Array = new Int32Array(STATE_COUNT);
+/*
+ * The output table: one record per row, OUT_BYTES (32) at outBase + slot * 32, in unmanaged
+ * memory (every call on an output reads or writes a few fields of one row: one pointer and one
+ * cache line, where a struct of typed arrays cost a chain of loads per field).
+ *
+ *   0         8       16      20     24    28      29      30     31
+ *   | startNs | endNs | owner | refs | gen | state | flags | live | - |
+ *
+ * owner: the handler that holds the row (its handle, negated while a batch is checked), or 0;
+ * refs: holders of the row (the host object, a handler, barriers, a double-buffer slot); gen:
+ * the slot's generation (handle.ts). A free row's `owner` links the free list; slots are
+ * handed out as SlotTable does (the last freed first), so handles are the same.
+ */
+const OUT_SHIFT: usize = 5;
+const O_START: usize = 0;
+const O_END: usize = 8;
+const O_OWNER: usize = 16;
+const O_REFS: usize = 20;
+const O_GEN: usize = 24;
+const O_STATE: usize = 28;
+const O_FLAGS: usize = 29;
+const O_LIVE: usize = 30;
 
-  alloc(): i32 {
-    const index = this.slots.alloc();
-    if (index < 0) return -1;
-    if (this.state.length < this.slots.capacity) this.grow(this.slots.capacity);
-    // index < capacity after the growth: the stores need no bounds checks.
-    unchecked((this.state[index] = STATE_PENDING));
-    unchecked((this.flags[index] = 0));
-    unchecked((this.owner[index] = 0));
-    unchecked((this.refs[index] = 1));
-    unchecked((this.startNs[index] = -1));
-    unchecked((this.endNs[index] = -1));
-    unchecked((this.counts[STATE_PENDING] = unchecked(this.counts[STATE_PENDING]) + 1));
-    return index;
-  }
+let outCapacity: i32 = 64;
+let outBase: usize = heap.alloc(<usize>outCapacity << OUT_SHIFT);
+let outUsed: i32 = 0;
+let outFreeHead: i32 = -1;
+let outLiveCount: i32 = 0;
+/** Outputs in each state, indexed by state. */
+const counts = new StaticArray<i32>(STATE_COUNT);
 
-  private grow(capacity: i32): void {
-    this.state = growU8(this.state, capacity);
-    this.flags = growU8(this.flags, capacity);
-    this.owner = growI32(this.owner, capacity);
-    this.refs = growI32(this.refs, capacity);
-    this.startNs = growF64(this.startNs, capacity);
-    this.endNs = growF64(this.endNs, capacity);
-  }
+// @ts-ignore: decorator
+@inline
+function rowAt(index: i32): usize {
+  return outBase + (<usize>index << OUT_SHIFT);
 }
 
-export const outputs = new OutputTable();
+/** The state of a live output (by slot index). */
+// @ts-ignore: decorator
+@inline
+export function outputState(index: i32): u8 {
+  return load<u8>(rowAt(index), O_STATE);
+}
+
+/** The handler that holds a live output, or 0. */
+// @ts-ignore: decorator
+@inline
+export function outputOwner(index: i32): i32 {
+  return load<i32>(rowAt(index), O_OWNER);
+}
+
+// @ts-ignore: decorator
+@inline
+export function setOutputOwner(index: i32, owner: i32): void {
+  store<i32>(rowAt(index), owner, O_OWNER);
+}
+
+export function outputStartNs(index: i32): f64 {
+  return load<f64>(rowAt(index), O_START);
+}
+
+export function outputEndNs(index: i32): f64 {
+  return load<f64>(rowAt(index), O_END);
+}
+
+/** Live outputs in a state. */
+export function outputCount(state: i32): i32 {
+  return counts[state];
+}
 
 /** Creates an output in the pending state; returns its handle, or -E_FULL. */
 export function outputCreate(): i32 {
-  const index = outputs.alloc();
-  if (index < 0) return -E_FULL;
-  return outputs.slots.handle(index);
+  let index = outFreeHead;
+  let gen: i32;
+  if (index >= 0) {
+    const r = rowAt(index);
+    outFreeHead = load<i32>(r, O_OWNER);
+    gen = load<i32>(r, O_GEN);
+  } else {
+    if (outUsed == outCapacity) {
+      if (outUsed >= MAX_SLOTS) return -E_FULL;
+      outCapacity = min(outCapacity * 2, MAX_SLOTS);
+      outBase = heap.realloc(outBase, <usize>outCapacity << OUT_SHIFT);
+    }
+    index = outUsed++;
+    gen = 1;
+  }
+  const r = rowAt(index);
+  store<f64>(r, -1, O_START);
+  store<f64>(r, -1, O_END);
+  store<i32>(r, 0, O_OWNER);
+  store<i32>(r, 1, O_REFS);
+  store<i32>(r, gen, O_GEN);
+  store<u8>(r, STATE_PENDING, O_STATE);
+  store<u8>(r, 0, O_FLAGS);
+  store<u8>(r, 1, O_LIVE);
+  outLiveCount++;
+  unchecked((counts[STATE_PENDING] = unchecked(counts[STATE_PENDING]) + 1));
+  return makeHandle(index, gen);
 }
 
 /** Moves a live output (by slot index) to `to` at time `nowNs`; returns OK or a negated code. */
 export function outputMove(index: i32, to: u8, nowNs: f64): i32 {
   // `index` is a live slot (callers resolve handles first) and states are < STATE_COUNT.
-  const from = unchecked(outputs.state[index]);
+  const r = rowAt(index);
+  const from = load<u8>(r, O_STATE);
   if (!isLegal(from, to)) return -E_INVALID_TRANSITION;
-  unchecked((outputs.state[index] = to));
-  unchecked((outputs.counts[from] = unchecked(outputs.counts[from]) - 1));
-  unchecked((outputs.counts[to] = unchecked(outputs.counts[to]) + 1));
-  if (to == STATE_IN_PROGRESS) unchecked((outputs.startNs[index] = nowNs));
+  store<u8>(r, to, O_STATE);
+  unchecked((counts[from] = unchecked(counts[from]) - 1));
+  unchecked((counts[to] = unchecked(counts[to]) + 1));
+  if (to == STATE_IN_PROGRESS) store<f64>(r, nowNs, O_START);
   if (isTerminal(to)) {
-    if (unchecked(outputs.startNs[index]) < 0) unchecked((outputs.startNs[index] = nowNs));
-    unchecked((outputs.endNs[index] = nowNs));
+    if (load<f64>(r, O_START) < 0) store<f64>(r, nowNs, O_START);
+    store<f64>(r, nowNs, O_END);
   }
   return OK;
 }
 
 /** Fails an output from pending or in progress (a device fault): two legal steps. */
 export function outputFailAny(index: i32, nowNs: f64): i32 {
-  const state = outputs.state[index];
+  const state = outputState(index);
   if (isTerminal(state)) return -E_INVALID_TRANSITION;
   if (state == STATE_PENDING) outputMove(index, STATE_IN_PROGRESS, nowNs);
   return outputMove(index, STATE_FAILED, nowNs);
@@ -124,9 +180,9 @@ export function outputFailAny(index: i32, nowNs: f64): i32 {
 /** Fails every live output that has not finished (a sticky device fault); returns how many. */
 export function outputFailAll(nowNs: f64): i32 {
   let n = 0;
-  const used = outputs.slots.used;
-  for (let i = 0; i < used; i++) {
-    if (outputs.slots.live[i] == 0 || isTerminal(outputs.state[i])) continue;
+  for (let i = 0; i < outUsed; i++) {
+    const r = rowAt(i);
+    if (load<u8>(r, O_LIVE) == 0 || isTerminal(load<u8>(r, O_STATE))) continue;
     outputFailAny(i, nowNs);
     n++;
   }
@@ -135,65 +191,80 @@ export function outputFailAll(nowNs: f64): i32 {
 
 /** Marks a terminal output as delivered; a second delivery is rejected. */
 export function outputDeliver(index: i32): i32 {
-  if (!isTerminal(unchecked(outputs.state[index]))) return -E_NOT_FINISHED;
-  const flags = unchecked(outputs.flags[index]);
+  const r = rowAt(index);
+  if (!isTerminal(load<u8>(r, O_STATE))) return -E_NOT_FINISHED;
+  const flags = load<u8>(r, O_FLAGS);
   if ((flags & FLAG_DELIVERED) != 0) return -E_ALREADY_DELIVERED;
-  unchecked((outputs.flags[index] = flags | FLAG_DELIVERED));
+  store<u8>(r, flags | FLAG_DELIVERED, O_FLAGS);
   return OK;
 }
 
 /** Marks device work bound to an output as in flight. */
 export function outputBindWork(index: i32): void {
-  outputs.flags[index] |= FLAG_WORK;
+  const r = rowAt(index);
+  store<u8>(r, load<u8>(r, O_FLAGS) | FLAG_WORK, O_FLAGS);
 }
 
 /** Marks the bound device work as done (whatever the output's state by then). */
 export function outputWorkDone(index: i32): void {
-  outputs.flags[index] &= ~FLAG_WORK;
+  const r = rowAt(index);
+  store<u8>(r, load<u8>(r, O_FLAGS) & ~FLAG_WORK, O_FLAGS);
 }
 
 /** Whether an output is terminal and no device work bound to it is in flight. */
 export function outputSettled(index: i32): bool {
-  return isTerminal(outputs.state[index]) && (outputs.flags[index] & FLAG_WORK) == 0;
+  const r = rowAt(index);
+  return isTerminal(load<u8>(r, O_STATE)) && (load<u8>(r, O_FLAGS) & FLAG_WORK) == 0;
 }
 
 /** Whether an output's result was delivered. */
 export function outputDelivered(index: i32): bool {
-  return (outputs.flags[index] & FLAG_DELIVERED) != 0;
+  return (load<u8>(rowAt(index), O_FLAGS) & FLAG_DELIVERED) != 0;
 }
 
-/** Frees an output's row; its handle goes stale. */
+/** Frees an output's row; its handle goes stale (the generation moves on). */
 function outputFree(index: i32): void {
-  const state = unchecked(outputs.state[index]);
-  unchecked((outputs.counts[state] = unchecked(outputs.counts[state]) - 1));
-  outputs.slots.free(index);
+  const r = rowAt(index);
+  const state = load<u8>(r, O_STATE);
+  unchecked((counts[state] = unchecked(counts[state]) - 1));
+  store<u8>(r, 0, O_LIVE);
+  store<i32>(r, nextGen(load<i32>(r, O_GEN)), O_GEN);
+  store<i32>(r, outFreeHead, O_OWNER);
+  outFreeHead = index;
+  outLiveCount--;
 }
 
 /** A new holder of the row (a handler, a barrier, a double-buffer slot). */
 export function outputRetain(index: i32): void {
-  unchecked((outputs.refs[index] = unchecked(outputs.refs[index]) + 1));
+  const r = rowAt(index);
+  store<i32>(r, load<i32>(r, O_REFS) + 1, O_REFS);
 }
 
 /** A holder lets go; the row is freed, and its handle goes stale, when none is left. */
 export function outputRelease(index: i32): void {
-  const refs = unchecked(outputs.refs[index]) - 1;
-  unchecked((outputs.refs[index] = refs));
+  const r = rowAt(index);
+  const refs = load<i32>(r, O_REFS) - 1;
+  store<i32>(r, refs, O_REFS);
   if (refs == 0) outputFree(index);
 }
 
 /** Releases by handle; a stale handle is ignored (its row is already gone). */
 export function outputReleaseHandle(handle: i32): void {
-  const index = outputs.slots.resolve(handle);
+  const index = outputIndex(handle);
   if (index >= 0) outputRelease(index);
 }
 
 /** Live output rows (for leak checks). */
 export function outputLive(): i32 {
-  return outputs.slots.liveCount;
+  return outLiveCount;
 }
 
 /** The slot of a live output handle, or -E_STALE_HANDLE. */
 export function outputIndex(handle: i32): i32 {
-  const index = outputs.slots.resolve(handle);
-  return index < 0 ? -E_STALE_HANDLE : index;
+  if (handle <= 0) return -E_STALE_HANDLE;
+  const index = handleIndex(handle);
+  if (index >= outUsed) return -E_STALE_HANDLE;
+  const r = rowAt(index);
+  if (load<u8>(r, O_LIVE) == 0 || load<i32>(r, O_GEN) != handleGen(handle)) return -E_STALE_HANDLE;
+  return index;
 }

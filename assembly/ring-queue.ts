@@ -60,6 +60,20 @@ export class RingQueue {
     this.tail += <u32>n;
   }
 
+  /** Copies `n` items from the i-th on into `to` (the caller checks that there are). */
+  copyOut(i: i32, to: Int32Array, n: i32): void {
+    const at = <i32>((this.head + <u32>i) & this.mask);
+    const first = min(n, this.capacity - at);
+    const items = this.items.dataStart;
+    memory.copy(to.dataStart, items + (<usize>at << 2), <usize>first << 2);
+    memory.copy(to.dataStart + (<usize>first << 2), items, <usize>(n - first) << 2);
+  }
+
+  /** Makes room for `n` more items in a growable queue. */
+  reserve(n: i32): void {
+    while (this.capacity - this.length < n) this.grow();
+  }
+
   /** Removes the first `n` items into `to` (the caller checks that there are `n`). */
   shiftMany(to: Int32Array, n: i32): void {
     const at = <i32>(this.head & this.mask);

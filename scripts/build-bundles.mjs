@@ -16,6 +16,8 @@ const common = {
 	target: 'es2022',
 	sourcemap: true,
 	logLevel: 'warning',
+	// Error messages name classes ("got AsyncOutput (object)"): keep them as written.
+	keepNames: true,
 };
 
 /** Resolves src/device/cuda/addon-file.js to its browser stand-in. */

@@ -52,6 +52,8 @@ export const STOP_WAITER: i32 = 1;
 export const STOP_REPORT_FULL: i32 = 2;
 export const STOP_TIME: i32 = 3;
 export const STOP_FAULT: i32 = 4;
+/** A stream loaded in windows (`sim_stream_refill_at`) ran low: the host loads more. */
+export const STOP_REFILL: i32 = 5;
 
 /** Report record types and layout (f64 lanes per record). */
 export const REC_OP_END: i32 = 1;

@@ -1,10 +1,56 @@
 import { E_DESTROYED, E_FULL, E_INVALID_ARGUMENT, E_NOT_READY, E_NOT_RECORDED, E_STALE_HANDLE, E_TIMING_DISABLED, OK } from "../codes";
-import { RingQueue } from "../ring-queue";
 import { resultFloats } from "../results";
 import { outputBindWork, outputIndex } from "../outputs";
-import { ENGINE_LANE, ENGINE_NONE, NEVER, OP_LAUNCH, OP_MARKER, OP_WAIT } from "./constants";
-import { fenceDone, freeStream } from "./run";
-import { WAIT_FENCE, WAIT_TIME, dev } from "./tables";
+import {
+  ENGINE_COUNT,
+  ENGINE_LANE,
+  ENGINE_NONE,
+  NEVER,
+  OP_LAUNCH,
+  OP_MARKER,
+  OP_WAIT,
+} from "./constants";
+import { fenceDone, freeStream, rescheduleAll } from "./run";
+import {
+  OP_DEP,
+  OP_DEP_SEQ,
+  OP_DURATION,
+  OP_ENGINE,
+  OP_FLAGS,
+  OP_KIND,
+  OP_OCCUPANCY,
+  OP_ORDER,
+  OP_RELEASE,
+  OP_RUNNING,
+  OP_SIGNAL,
+  OP_START,
+  OP_STREAM,
+  S_CLOSING,
+  S_COMPLETED,
+  S_HEAD,
+  S_ISSUED,
+  S_HANDLE,
+  S_ITEMS,
+  S_KIND,
+  S_LAST_END,
+  S_MASK,
+  S_PRIORITY,
+  S_READY_AT,
+  S_REFILL_AT,
+  S_TAIL,
+  S_WAITING_ON,
+  S_WAIT_FIRST,
+  S_WAIT_NEXT,
+  WAIT_FENCE,
+  WAIT_TIME,
+  dev,
+  opAlloc,
+  opAt,
+  opLive,
+  queueLength,
+  queuePush,
+  streamAt,
+} from "./tables";
 
 /**
  * Building work for the simulated device: streams, operations, events and waiters.
@@ -24,28 +70,30 @@ function toTime(t: f64): i64 {
 /** Creates a stream of `kind` (device or host lane) with a priority (lower runs first). */
 export function streamCreate(kind: u8, priority: i32): i32 {
   const streams = dev.streams;
-  const s = streams.slots.alloc();
+  const s = streams.alloc();
   if (s < 0) return -E_FULL;
-  streams.ensure();
-  streams.kind[s] = kind;
-  streams.closing[s] = 0;
-  streams.priority[s] = priority;
-  streams.issued[s] = 0;
-  streams.completed[s] = 0;
-  streams.readyAt[s] = -1;
-  streams.lastEnd[s] = -(1 << 40);
-  while (streams.queues.length <= s) streams.queues.push(null);
-  streams.queues[s] = new RingQueue(16, true);
-  return streams.slots.handle(s);
+  // The record is zeroed, with an empty queue: set what is not zero.
+  const r = streamAt(s);
+  store<u8>(r, kind, S_KIND);
+  store<i32>(r, priority, S_PRIORITY);
+  store<i64>(r, -1, S_READY_AT);
+  store<i64>(r, -(1 << 40), S_LAST_END);
+  store<i32>(r, -1, S_WAITING_ON);
+  store<i32>(r, -1, S_WAIT_FIRST);
+  store<i32>(r, -1, S_WAIT_NEXT);
+  const handle = streams.slots.handle(s);
+  store<i32>(r, handle, S_HANDLE);
+  return handle;
 }
 
 /** Destroys a stream: it takes no more work, and its slot is freed once its work is done. */
 export function streamDestroy(handle: i32): i32 {
-  const streams = dev.streams;
-  const s = streams.slots.resolve(handle);
-  if (s < 0 || streams.closing[s] != 0) return -E_STALE_HANDLE;
-  if (streams.queues[s]!.length == 0) freeStream(s);
-  else streams.closing[s] = 1;
+  const s = dev.streams.slots.resolve(handle);
+  if (s < 0) return -E_STALE_HANDLE;
+  const r = streamAt(s);
+  if (load<u8>(r, S_CLOSING) != 0) return -E_STALE_HANDLE;
+  if (queueLength(r) == 0) freeStream(s);
+  else store<u8>(r, 1, S_CLOSING);
   return OK;
 }
 
@@ -53,20 +101,20 @@ export function streamDestroy(handle: i32): i32 {
 function usable(handle: i32): i32 {
   const s = dev.streams.slots.resolve(handle);
   if (s < 0) return -E_STALE_HANDLE;
-  if (dev.streams.closing[s] != 0) return -E_DESTROYED;
+  if (load<u8>(streamAt(s), S_CLOSING) != 0) return -E_DESTROYED;
   return s;
 }
 
 /** Ops issued to a stream so far (the seq of its last op). */
 export function streamIssued(handle: i32): f64 {
   const s = dev.streams.slots.resolve(handle);
-  return s < 0 ? -E_STALE_HANDLE : <f64>dev.streams.issued[s];
+  return s < 0 ? -E_STALE_HANDLE : <f64>load<i64>(streamAt(s), S_ISSUED);
 }
 
 /** Ops of a stream completed so far. */
 export function streamCompleted(handle: i32): f64 {
   const s = dev.streams.slots.resolve(handle);
-  return s < 0 ? -E_STALE_HANDLE : <f64>dev.streams.completed[s];
+  return s < 0 ? -E_STALE_HANDLE : <f64>load<i64>(streamAt(s), S_COMPLETED);
 }
 
 /**
@@ -87,29 +135,31 @@ export function enqueue(
   if ((duration < 0 && duration != -1) || duration > MAX_TIME || isNaN(duration)) {
     return -E_INVALID_ARGUMENT;
   }
-  const ops = dev.ops;
-  const op = ops.slots.alloc();
+  // The engine indexes the scheduler's per-engine tables.
+  if (<i32>engine >= ENGINE_COUNT) return -E_INVALID_ARGUMENT;
+  const op = opAlloc();
   if (op < 0) return -E_FULL;
-  ops.ensure();
-  // op < capacity after ensure() and s is a live stream: the stores need no bounds checks.
-  const streams = dev.streams;
-  const seq = unchecked(streams.issued[s]) + 1;
-  unchecked((streams.issued[s] = seq));
-  unchecked((ops.kind[op] = kind));
-  unchecked((ops.engine[op] = engine));
-  unchecked((ops.flags[op] = flags));
-  unchecked((ops.running[op] = 0));
-  unchecked((ops.stream[op] = s));
-  unchecked((ops.occupancy[op] = occupancy));
-  unchecked((ops.dep[op] = -1));
-  unchecked((ops.signal[op] = 0));
-  unchecked((ops.seq[op] = seq));
-  unchecked((ops.depSeq[op] = 0));
-  unchecked((ops.release[op] = toTime(release)));
-  unchecked((ops.duration[op] = duration < 0 ? NEVER : <i64>duration));
-  unchecked((ops.start[op] = -1));
-  unchecked((ops.order[op] = dev.order++));
-  unchecked(streams.queues[s])!.push(op);
+  const sr = streamAt(s);
+  store<i64>(sr, load<i64>(sr, S_ISSUED) + 1, S_ISSUED);
+  const r = opAt(op);
+  store<u8>(r, kind, OP_KIND);
+  store<u8>(r, engine, OP_ENGINE);
+  store<u8>(r, flags, OP_FLAGS);
+  store<u8>(r, 0, OP_RUNNING);
+  store<i32>(r, s, OP_STREAM);
+  store<i32>(r, occupancy, OP_OCCUPANCY);
+  store<i32>(r, -1, OP_DEP);
+  store<i32>(r, 0, OP_SIGNAL);
+  store<i64>(r, 0, OP_DEP_SEQ);
+  store<i64>(r, toTime(release), OP_RELEASE);
+  store<i64>(r, duration < 0 ? NEVER : <i64>duration, OP_DURATION);
+  store<i64>(r, -1, OP_START);
+  store<i64>(r, dev.order++, OP_ORDER);
+  queuePush(sr, op);
+  const queued = queueLength(sr);
+  // A new head: the run loop looks at the stream again (a head already there is filed).
+  if (queued == 1) dev.dirty.add(s);
+  if (queued == load<i32>(sr, S_REFILL_AT)) dev.starving--;
   dev.queuedOps++;
   return op;
 }
@@ -150,17 +200,33 @@ export function enqueueBatch(records: Float64Array, n: i32, slots: Int32Array): 
 /** f64 lanes per record of enqueueBatch. */
 export const BATCH_LANES: i32 = 8;
 
-/** The seq of a queued op on its stream. */
+/**
+ * The seq of a queued op on its stream: ops complete in order, so it is the stream's completed
+ * count plus the op's place in the queue (found from the tail: the op asked for is the last
+ * one issued, in practice). A slot that holds no op gives -E_STALE_HANDLE.
+ */
 export function opSeq(op: i32): f64 {
-  return <f64>dev.ops.seq[op];
+  if (!opLive(op)) return -E_STALE_HANDLE;
+  const sr = streamAt(load<i32>(opAt(op), OP_STREAM));
+  const items = load<usize>(sr, S_ITEMS);
+  const mask = load<u32>(sr, S_MASK);
+  const head = load<u32>(sr, S_HEAD);
+  let at = load<u32>(sr, S_TAIL);
+  while (at != head) {
+    at--;
+    if (load<i32>(items + (<usize>(at & mask) << 2)) == op) {
+      return <f64>(load<i64>(sr, S_COMPLETED) + 1 + <i64>(at - head));
+    }
+  }
+  return -E_STALE_HANDLE;
 }
 
 /** Completes output `output` when op `op` completes; until then its bound work is in flight. */
 export function opSignal(op: i32, output: i32): i32 {
-  if (op < 0 || op >= dev.ops.slots.used || dev.ops.slots.live[op] == 0) return -E_STALE_HANDLE;
+  if (!opLive(op)) return -E_STALE_HANDLE;
   const o = outputIndex(output);
   if (o < 0) return o;
-  dev.ops.signal[op] = output;
+  store<i32>(opAt(op), output, OP_SIGNAL);
   outputBindWork(o);
   return OK;
 }
@@ -177,20 +243,47 @@ export function fault(): void {
 export function enqueueWait(handle: i32, on: i32, seq: f64, release: f64): i32 {
   const op = enqueue(handle, OP_WAIT, ENGINE_NONE, 0, 0, release, 0);
   if (op < 0) return op;
-  dev.ops.dep[op] = on;
-  dev.ops.depSeq[op] = <i64>seq;
+  const r = opAt(op);
+  store<i32>(r, on, OP_DEP);
+  store<i64>(r, <i64>seq, OP_DEP_SEQ);
+  return op;
+}
+
+/**
+ * Appends a wait for what event `event` captured (`enqueueWait` on its stream and seq), or,
+ * for an event never recorded (or stale), a wait that waits for nothing: one call for
+ * Stream.waitEvent instead of four.
+ */
+export function enqueueWaitEvent(handle: i32, event: i32, release: f64): i32 {
+  const events = dev.events;
+  const e = events.slots.resolve(event);
+  if (e < 0 || events.recorded[e] == 0) return enqueueWait(handle, handle, 0, release);
+  return enqueueWait(handle, events.stream[e], <f64>events.seq[e], release);
+}
+
+/**
+ * Appends a marker to stream `handle` that completes output `output` when the work before it
+ * has: what recording a fresh event and binding the output to it did, in one call. Returns
+ * the op, or a negated code (and then nothing was issued).
+ */
+export function enqueueOutputMarker(handle: i32, output: i32, release: f64): i32 {
+  const o = outputIndex(output);
+  if (o < 0) return o;
+  const op = enqueue(handle, OP_MARKER, ENGINE_NONE, 0, 0, release, 0);
+  if (op < 0) return op;
+  store<i32>(opAt(op), output, OP_SIGNAL);
+  outputBindWork(o);
   return op;
 }
 
 /** Appends a launch to a host lane: when it runs, op `target` is released after `delay`. */
 export function enqueueLaunch(lane: i32, target: i32, delay: f64, release: f64): i32 {
-  if (target < 0 || target >= dev.ops.slots.used || dev.ops.slots.live[target] == 0) {
-    return -E_STALE_HANDLE;
-  }
+  if (!opLive(target)) return -E_STALE_HANDLE;
   const op = enqueue(lane, OP_LAUNCH, ENGINE_NONE, 0, 0, release, 0);
   if (op < 0) return op;
-  dev.ops.dep[op] = target;
-  dev.ops.depSeq[op] = <i64>delay;
+  const r = opAt(op);
+  store<i32>(r, target, OP_DEP);
+  store<i64>(r, <i64>delay, OP_DEP_SEQ);
   return op;
 }
 
@@ -199,9 +292,38 @@ export function enqueueHostWork(lane: i32, kind: u8, duration: f64, release: f64
   return enqueue(lane, kind, ENGINE_LANE, duration, 0, release, 0);
 }
 
+/**
+ * Loads a stream in windows: from now on a run stops with STOP_REFILL, before it handles the
+ * next instant, while the stream holds fewer than `at` queued ops (0 turns this off).
+ *
+ * The host appends the stream's next ops and runs on; the timeline is the one a whole load
+ * gives, provided that (1) the ops get the issue order a whole load would have given them
+ * (setOrder) and (2) the last op of every window takes time: a stream can then not run out of
+ * ops within one instant (an op that takes time starts and holds the stream, or waits), and
+ * ops behind a stream's head never change what the scheduler decides.
+ */
+export function streamRefillAt(handle: i32, at: i32): i32 {
+  const s = dev.streams.slots.resolve(handle);
+  if (s < 0) return -E_STALE_HANDLE;
+  if (at < 0) return -E_INVALID_ARGUMENT;
+  const r = streamAt(s);
+  const queued = queueLength(r);
+  if (queued < load<i32>(r, S_REFILL_AT)) dev.starving--;
+  store<i32>(r, at, S_REFILL_AT);
+  if (queued < at) dev.starving++;
+  return OK;
+}
+
+/** Sets the issue order of the next op enqueued (see streamRefillAt); later ops count on. */
+export function setOrder(order: f64): void {
+  dev.order = <i64>order;
+}
+
 /** Sets the least time between consecutive engine ops of one stream. */
 export function setOpGap(ns: f64): void {
   dev.opGap = <i64>ns;
+  // Every head's earliest start moves: the run loop files every stream again.
+  rescheduleAll();
 }
 
 // Events --------------------------------------------------------------------------------------
@@ -237,9 +359,10 @@ export function eventRecord(handle: i32, stream: i32, release: f64): i32 {
   const events = dev.events;
   events.recorded[e] = 1;
   events.stream[e] = stream;
-  events.seq[e] = dev.ops.seq[op];
+  // The op was just issued: its seq is the stream's issued count.
+  events.seq[e] = load<i64>(streamAt(load<i32>(opAt(op), OP_STREAM)), S_ISSUED);
   events.time[e] = -1;
-  dev.ops.dep[op] = e;
+  store<i32>(opAt(op), e, OP_DEP);
   return op;
 }
 

@@ -14,13 +14,19 @@ import { REC_LANES } from "./constants";
 
 export const SOFT_LIMIT: i32 = 4096;
 
-// Room for a full report and some overshoot (a step may add several records); more grows it.
-let records = new Float64Array((SOFT_LIMIT + 256) * REC_LANES);
+// Room for 512 records to begin with (zeroing room for a full report took a good part of an
+// instance's start-up); a run that reports more grows it, up to a full report and some
+// overshoot (a step may add several records) in a few doublings.
+let records = new Float64Array(512 * REC_LANES);
+/** Where record `count` goes, and where the area ends (raw: a push touches only these). */
+let at: usize = records.dataStart;
+let end: usize = records.dataStart + (<usize>records.length << 3);
 let count: i32 = 0;
 
 /** Empties the report. */
 export function reportReset(): void {
   count = 0;
+  at = records.dataStart;
 }
 
 /** Records written so far in this run. */
@@ -45,23 +51,26 @@ export function reportPush(
   kind: i32,
   stream: i32,
   start: i64,
-  end: i64,
+  endNs: i64,
   signal: i32,
   seq: i64,
 ): void {
-  if ((count + 1) * REC_LANES > records.length) {
+  if (at == end) {
     const grown = new Float64Array(records.length * 2);
     grown.set(records);
     records = grown;
+    at = grown.dataStart + (<usize>count << 6);
+    end = grown.dataStart + (<usize>grown.length << 3);
   }
-  const at = count * REC_LANES;
-  unchecked((records[at] = <f64>type));
-  unchecked((records[at + 1] = <f64>id));
-  unchecked((records[at + 2] = <f64>kind));
-  unchecked((records[at + 3] = <f64>stream));
-  unchecked((records[at + 4] = <f64>start));
-  unchecked((records[at + 5] = <f64>end));
-  unchecked((records[at + 6] = <f64>signal));
-  unchecked((records[at + 7] = <f64>seq));
+  const p = at;
+  store<f64>(p, <f64>type, 0);
+  store<f64>(p, <f64>id, 8);
+  store<f64>(p, <f64>kind, 16);
+  store<f64>(p, <f64>stream, 24);
+  store<f64>(p, <f64>start, 32);
+  store<f64>(p, <f64>endNs, 40);
+  store<f64>(p, <f64>signal, 48);
+  store<f64>(p, <f64>seq, 56);
+  at = p + 64;
   count++;
 }

@@ -1,7 +1,5 @@
 import { STATE_COMPLETED, STATE_IN_PROGRESS } from "../codes";
-import { outputIndex, outputMove, outputWorkDone, outputs } from "../outputs";
-import { RingQueue } from "../ring-queue";
-import { growI32 } from "../slot-table";
+import { outputIndex, outputMove, outputState, outputWorkDone } from "../outputs";
 import {
   COMPUTE_UNITS,
   ENGINE_COMPUTE,
@@ -22,12 +20,49 @@ import {
   RUN_UNTIL_WAITER,
   STOP_FAULT,
   STOP_IDLE,
+  STOP_REFILL,
   STOP_REPORT_FULL,
   STOP_TIME,
   STOP_WAITER,
 } from "./constants";
 import { reportFull, reportPush, reportReset } from "./report";
-import { WAIT_FENCE, dev } from "./tables";
+import {
+  OP_DEP,
+  OP_DEP_SEQ,
+  OP_DURATION,
+  OP_ENGINE,
+  OP_FLAGS,
+  OP_KIND,
+  OP_LIVE,
+  OP_OCCUPANCY,
+  OP_ORDER,
+  OP_RELEASE,
+  OP_RUNNING,
+  OP_SIGNAL,
+  OP_START,
+  OP_STREAM,
+  S_CLOSING,
+  S_COMPLETED,
+  S_HANDLE,
+  S_IN_READY,
+  S_ITEMS,
+  S_LAST_END,
+  S_PRIORITY,
+  S_READY_AT,
+  S_REFILL_AT,
+  S_WAITING_ON,
+  S_WAIT_FIRST,
+  S_WAIT_NEXT,
+  WAIT_FENCE,
+  dev,
+  opAt,
+  opFree,
+  queueLength,
+  queuePeek,
+  queueShift,
+  streamAt,
+  streamRecordFree,
+} from "./tables";
 
 /**
  * The scheduler's run loop: a discrete-event simulation in integer nanoseconds.
@@ -44,10 +79,30 @@ import { WAIT_FENCE, dev } from "./tables";
  * Engines: the compute engine runs kernels from different streams side by side while their
  * occupancy fits (strict FIFO by priority, then ready time, then issue order: a kernel that
  * does not fit holds back those after it); each copy engine runs one copy at a time.
+ *
+ * Design: nothing here scans every stream or every running op. Each stream is in at most one
+ * place while its head waits, and moves only when something that could change its head's
+ * readiness happens:
+ *
+ *   head running                 -> dev.completions (by end, issue order), until it ends
+ *   head released later          -> dev.timers (by release, or its stream's op gap)
+ *   head a wait not yet satisfied -> the wait list of the stream waited on (waitFirst/waitNext)
+ *   head an engine op, ready     -> dev.ready[engine] (by priority, ready time, issue order)
+ *   anything else                -> dev.dirty: to look at in the next dispatch
+ *
+ * A stream becomes dirty when its head changes (an op completed, work was issued to an empty
+ * stream), when the stream its wait waits on completes enough or is freed, when its timer
+ * comes due, and when a launch releases its head. Dispatch visits dirty streams in passes in
+ * slot order (StreamSet), exactly as the scan over every stream it replaces did, so zero-time
+ * work completes in the same order; then each engine takes from its ready heap, which is the
+ * order the sorted scan gave. Heads that become ready while the engines take wait for the next
+ * dispatch, as they did when the candidates were a list made before taking. Each op thus
+ * costs a few heap operations, O(log n) in the running ops or streams, instead of a pass over
+ * all of them at every event. tests/model/scheduler-model.ts is the plain rule set all this
+ * must agree with, event for event.
  */
 
 let waiterHit = false;
-let candidates = new Int32Array(16);
 
 /** Whether stream `handle` has completed at least `seq` ops (a freed stream completed all). */
 // @ts-ignore: decorator
@@ -55,14 +110,15 @@ let candidates = new Int32Array(16);
 export function fenceDone(handle: i32, seq: i64): bool {
   const s = dev.streams.slots.resolve(handle);
   if (s < 0) return true;
-  return unchecked(dev.streams.completed[s]) >= seq;
+  return load<i64>(streamAt(s), S_COMPLETED) >= seq;
 }
 
+/** When the op of record `r` ends, once started. */
 // @ts-ignore: decorator
 @inline
-function endOf(op: i32): i64 {
-  const d = unchecked(dev.ops.duration[op]);
-  const start = unchecked(dev.ops.start[op]);
+function endOf(r: usize): i64 {
+  const d = load<i64>(r, OP_DURATION);
+  const start = load<i64>(r, OP_START);
   // Saturate rather than overflow: an op that would end past the end of time never ends.
   return d >= NEVER - start ? NEVER : start + d;
 }
@@ -70,116 +126,148 @@ function endOf(op: i32): i64 {
 /** An op whose start the host must act on started in this dispatch. */
 let startReported = false;
 
+// @ts-ignore: decorator
+@inline
 function startOp(op: i32): void {
-  const ops = dev.ops;
-  unchecked((ops.running[op] = 1));
-  unchecked((ops.start[op] = dev.now));
-  const engine = unchecked(ops.engine[op]);
-  unchecked((dev.engineRunning[engine] = unchecked(dev.engineRunning[engine]) + 1));
-  if (engine == ENGINE_COMPUTE) dev.computeUsed += unchecked(ops.occupancy[op]);
-  if (dev.runningCount == dev.running.length) {
-    dev.running = growI32(dev.running, dev.running.length * 2);
-  }
-  unchecked((dev.running[dev.runningCount++] = op));
-  if ((unchecked(ops.flags[op]) & FLAG_REPORT_START) != 0) {
+  const r = opAt(op);
+  const now = dev.now;
+  store<u8>(r, 1, OP_RUNNING);
+  store<i64>(r, now, OP_START);
+  const engine = load<u8>(r, OP_ENGINE);
+  const running = dev.engineRunning;
+  const count = unchecked(running[engine]) + 1;
+  unchecked((running[engine] = count));
+  if (count == 1) dev.busyMask |= <u32>1 << engine;
+  if (engine == ENGINE_COMPUTE) dev.computeUsed += load<i32>(r, OP_OCCUPANCY);
+  // Zero-time ops complete as they start (the caller does it): only the others wait for an end.
+  if (load<i64>(r, OP_DURATION) != 0) dev.completions.push(op, endOf(r), load<i64>(r, OP_ORDER));
+  if ((load<u8>(r, OP_FLAGS) & FLAG_REPORT_START) != 0) {
     // The host acts on this start (a host function runs): the run stops right after the
     // dispatch, before the clock moves, so that what the host does lands at this instant.
     startReported = true;
-    const s = unchecked(ops.stream[op]);
+    const s = load<i32>(r, OP_STREAM);
     reportPush(
       REC_OP_START,
       op,
-      ops.kind[op],
-      dev.streams.slots.handle(s),
-      dev.now,
-      endOf(op),
-      ops.signal[op],
-      ops.seq[op],
+      load<u8>(r, OP_KIND),
+      load<i32>(streamAt(s), S_HANDLE),
+      now,
+      endOf(r),
+      load<i32>(r, OP_SIGNAL),
+      load<i64>(streamAt(s), S_COMPLETED) + 1,
     );
   }
 }
 
+/**
+ * Completes an op at `now`. The streams this may unblock (waiters on its stream, the stream of
+ * an op it launches) become dirty; its own stream is the caller's to look at.
+ */
 function completeOp(op: i32): void {
-  const ops = dev.ops;
-  const streams = dev.streams;
-  const s = unchecked(ops.stream[op]);
-  const queue = unchecked(streams.queues[s])!;
-  queue.shift();
-  unchecked((streams.completed[s] = streams.completed[s] + 1));
-  unchecked((streams.readyAt[s] = -1));
+  const r = opAt(op);
+  const now = dev.now;
+  const s = load<i32>(r, OP_STREAM);
+  const sr = streamAt(s);
+  queueShift(sr);
+  if (queueLength(sr) + 1 == load<i32>(sr, S_REFILL_AT)) dev.starving++;
+  // The head of a stream has seq completed + 1.
+  const seq = load<i64>(sr, S_COMPLETED) + 1;
+  store<i64>(sr, seq, S_COMPLETED);
+  store<i64>(sr, -1, S_READY_AT);
 
-  const engine = unchecked(ops.engine[op]);
-  unchecked((dev.engineRunning[engine] = unchecked(dev.engineRunning[engine]) - 1));
-  if (engine == ENGINE_COMPUTE) dev.computeUsed -= unchecked(ops.occupancy[op]);
-  if (usesEngine(engine)) unchecked((streams.lastEnd[s] = dev.now));
-  removeRunning(op);
+  const engine = load<u8>(r, OP_ENGINE);
+  const running = dev.engineRunning;
+  const count = unchecked(running[engine]) - 1;
+  unchecked((running[engine] = count));
+  if (count == 0) dev.busyMask &= ~(<u32>1 << engine);
+  if (engine == ENGINE_COMPUTE) dev.computeUsed -= load<i32>(r, OP_OCCUPANCY);
+  if (usesEngine(engine)) store<i64>(sr, now, S_LAST_END);
+  const handle = load<i32>(sr, S_HANDLE);
 
   // What the op does when it ends.
-  const kind = unchecked(ops.kind[op]);
+  const kind = load<u8>(r, OP_KIND);
   if (kind == OP_MARKER) {
-    const e = unchecked(ops.dep[op]);
+    const e = load<i32>(r, OP_DEP);
     const events = dev.events;
     const live = e >= 0 && e < events.slots.used && unchecked(events.slots.live[e]) != 0;
-    if (
-      live &&
-      unchecked(events.stream[e]) == streams.slots.handle(s) &&
-      unchecked(events.seq[e]) == unchecked(ops.seq[op])
-    ) {
-      unchecked((events.time[e] = <f64>dev.now));
+    if (live && unchecked(events.stream[e]) == handle && unchecked(events.seq[e]) == seq) {
+      unchecked((events.time[e] = <f64>now));
     }
   } else if (kind == OP_LAUNCH) {
-    const target = unchecked(ops.dep[op]);
-    const delay = unchecked(ops.depSeq[op]);
-    unchecked((ops.release[target] = delay >= NEVER - dev.now ? NEVER : dev.now + delay));
+    const target = load<i32>(r, OP_DEP);
+    const delay = load<i64>(r, OP_DEP_SEQ);
+    const tr = opAt(target);
+    store<i64>(tr, delay >= NEVER - now ? NEVER : now + delay, OP_RELEASE);
+    // The released op's stream looks at its head again (whatever op that is by now).
+    if (load<u8>(tr, OP_LIVE) != 0) dev.dirty.add(load<i32>(tr, OP_STREAM));
   }
-  const signal = unchecked(ops.signal[op]);
+  const signal = load<i32>(r, OP_SIGNAL);
   if (signal != 0) {
     const o = outputIndex(signal);
     if (o >= 0) {
       outputWorkDone(o);
-      if (outputs.state[o] == STATE_IN_PROGRESS) outputMove(o, STATE_COMPLETED, <f64>dev.now);
+      if (outputState(o) == STATE_IN_PROGRESS) outputMove(o, STATE_COMPLETED, <f64>now);
     }
   }
 
-  const faulted = (unchecked(ops.flags[op]) & FLAG_FAULT) != 0;
+  const faulted = (load<u8>(r, OP_FLAGS) & FLAG_FAULT) != 0;
   reportPush(
     faulted ? REC_OP_FAULT : REC_OP_END,
     op,
     kind,
-    streams.slots.handle(s),
-    unchecked(ops.start[op]),
-    dev.now,
+    handle,
+    load<i64>(r, OP_START),
+    now,
     signal,
-    unchecked(ops.seq[op]),
+    seq,
   );
   if (faulted) {
     dev.faulted = true;
     dev.faultOp = op;
   }
 
-  unchecked((ops.running[op] = 0));
-  ops.slots.free(op);
+  store<u8>(r, 0, OP_RUNNING);
+  opFree(op);
   dev.queuedOps--;
   dev.completedOps++;
-  if (unchecked(streams.closing[s]) != 0 && queue.length == 0) freeStream(s);
+  if (load<i32>(sr, S_WAIT_FIRST) >= 0) wakeWaits(s, false);
+  if (load<u8>(sr, S_CLOSING) != 0 && queueLength(sr) == 0) freeStream(s);
 }
 
 /** Frees a stream slot; its handle goes stale, and stale streams count as complete. */
 export function freeStream(s: i32): void {
-  const streams = dev.streams;
-  streams.closing[s] = 0;
-  unchecked((streams.queues[s] = null));
-  streams.slots.free(s);
+  const sr = streamAt(s);
+  if (queueLength(sr) < load<i32>(sr, S_REFILL_AT)) dev.starving--;
+  store<u8>(sr, 0, S_CLOSING);
+  streamRecordFree(s);
+  dev.streams.slots.free(s);
+  wakeWaits(s, true);
 }
 
-function removeRunning(op: i32): void {
-  const n = dev.runningCount;
-  for (let i = 0; i < n; i++) {
-    if (unchecked(dev.running[i]) != op) continue;
-    for (let j = i + 1; j < n; j++) unchecked((dev.running[j - 1] = dev.running[j]));
-    dev.runningCount = n - 1;
-    return;
+/**
+ * Makes dirty the streams whose head waits on stream slot `on` and is now satisfied (all of
+ * them when `on` was freed), and takes them off its wait list.
+ */
+function wakeWaits(on: i32, all: bool): void {
+  const or = streamAt(on);
+  let s = load<i32>(or, S_WAIT_FIRST);
+  if (s < 0) return;
+  const completed = load<i64>(or, S_COMPLETED);
+  let kept = -1;
+  while (s >= 0) {
+    const sr = streamAt(s);
+    const next = load<i32>(sr, S_WAIT_NEXT);
+    // A waiting stream's head is the wait (it cannot change before the wait is satisfied).
+    if (all || completed >= load<i64>(opAt(queuePeek(sr)), OP_DEP_SEQ)) {
+      store<i32>(sr, -1, S_WAITING_ON);
+      dev.dirty.add(s);
+    } else {
+      store<i32>(sr, kept, S_WAIT_NEXT);
+      kept = s;
+    }
+    s = next;
   }
+  store<i32>(or, kept, S_WAIT_FIRST);
 }
 
 /** Whether an engine is a device engine (its ops take time and follow the op gap). */
@@ -189,139 +277,138 @@ function usesEngine(engine: u8): bool {
   return engine != ENGINE_NONE && engine != ENGINE_LANE;
 }
 
-/** The earliest an op may start: its release, or the op gap after its stream's last op. */
+/** The earliest the op of record `r` may start: its release, or the op gap after its last op. */
 // @ts-ignore: decorator
 @inline
-function earliest(op: i32): i64 {
-  const release = unchecked(dev.ops.release[op]);
-  if (dev.opGap == 0 || !usesEngine(unchecked(dev.ops.engine[op]))) return release;
-  const s = unchecked(dev.ops.stream[op]);
-  const last = unchecked(dev.streams.lastEnd[s]);
-  const gap = last >= NEVER - dev.opGap ? NEVER : last + dev.opGap;
+function earliest(r: usize): i64 {
+  const release = load<i64>(r, OP_RELEASE);
+  const opGap = dev.opGap;
+  if (opGap == 0 || !usesEngine(load<u8>(r, OP_ENGINE))) return release;
+  const last = load<i64>(streamAt(load<i32>(r, OP_STREAM)), S_LAST_END);
+  const gap = last >= NEVER - opGap ? NEVER : last + opGap;
   return gap > release ? gap : release;
 }
 
-/** Whether the head op of a stream may start now (not counting its engine). */
-// @ts-ignore: decorator
-@inline
-function headReady(op: i32): bool {
-  const ops = dev.ops;
-  if (unchecked(ops.running[op]) != 0) return false;
-  if (earliest(op) > dev.now) return false;
-  if (unchecked(ops.kind[op]) == OP_WAIT) {
-    return fenceDone(unchecked(ops.dep[op]), unchecked(ops.depSeq[op]));
-  }
-  return true;
-}
-
 /**
- * Orders engine candidates: by engine (each engine chooses among its own), then, on the compute
- * engine, by priority (lower first), then by ready time, then by issue order. A total order, so
- * that the report lists ops started at the same instant the same way whatever the sort.
+ * Looks at a dirty stream: completes its zero-time work and starts its host-lane work while
+ * the head allows, then files the stream where its head waits (see the design note).
  */
-function before(a: i32, b: i32): bool {
-  const ops = dev.ops;
-  const streams = dev.streams;
-  const sa = unchecked(ops.stream[a]);
-  const sb = unchecked(ops.stream[b]);
-  const ea = unchecked(ops.engine[a]);
-  const eb = unchecked(ops.engine[b]);
-  if (ea != eb) return ea < eb;
-  if (ea == ENGINE_COMPUTE) {
-    const pa = unchecked(streams.priority[sa]);
-    const pb = unchecked(streams.priority[sb]);
-    if (pa != pb) return pa < pb;
+function visit(s: i32): void {
+  const sr = streamAt(s);
+  if (load<usize>(sr, S_ITEMS) == 0) return;
+  while (queueLength(sr) > 0) {
+    const op = queuePeek(sr);
+    const r = opAt(op);
+    if (load<u8>(r, OP_RUNNING) != 0) return;
+    const at = earliest(r);
+    if (at > dev.now) {
+      if (at != NEVER) dev.timers.push(s, at);
+      return;
+    }
+    if (load<u8>(r, OP_KIND) == OP_WAIT) {
+      const handle = load<i32>(r, OP_DEP);
+      if (!fenceDone(handle, load<i64>(r, OP_DEP_SEQ))) {
+        if (load<i32>(sr, S_WAITING_ON) < 0) {
+          const on = dev.streams.slots.resolve(handle);
+          const or = streamAt(on);
+          store<i32>(sr, on, S_WAITING_ON);
+          store<i32>(sr, load<i32>(or, S_WAIT_FIRST), S_WAIT_NEXT);
+          store<i32>(or, s, S_WAIT_FIRST);
+        }
+        return;
+      }
+    }
+    const engine = load<u8>(r, OP_ENGINE);
+    if (load<i64>(sr, S_READY_AT) < 0) store<i64>(sr, dev.now, S_READY_AT);
+    if (usesEngine(engine)) {
+      if (load<u8>(sr, S_IN_READY) == 0) {
+        store<u8>(sr, 1, S_IN_READY);
+        const priority = engine == ENGINE_COMPUTE ? load<i32>(sr, S_PRIORITY) : 0;
+        unchecked(dev.ready[engine]).push(
+          op,
+          priority,
+          load<i64>(sr, S_READY_AT),
+          load<i64>(r, OP_ORDER),
+        );
+        dev.readyMask |= <u32>1 << engine;
+      }
+      return;
+    }
+    // Zero-time work and host-lane work start at once; zero-time work also ends at once.
+    startOp(op);
+    if (load<i64>(r, OP_DURATION) != 0) return;
+    completeOp(op);
+    if (dev.faulted) return;
   }
-  const ra = unchecked(streams.readyAt[sa]);
-  const rb = unchecked(streams.readyAt[sb]);
-  if (ra != rb) return ra < rb;
-  return unchecked(ops.order[a]) < unchecked(ops.order[b]);
 }
 
 /**
  * Completes zero-time work (event records, stream waits, launches) and starts host-lane work,
- * across all streams, until nothing more changes: everything that becomes true at `now` is
+ * on every dirty stream, until nothing more changes: everything that becomes true at `now` is
  * true before any engine chooses, so the order streams were created in never matters.
  */
 function settleZeroTime(): void {
-  const streams = dev.streams;
-  const ops = dev.ops;
-  let changed = true;
-  while (changed) {
-    changed = false;
-    const used = streams.slots.used;
-    for (let s = 0; s < used; s++) {
-      const queue = unchecked(streams.queues[s]);
-      if (queue == null) continue;
-      while (queue.length > 0) {
-        const op = queue.peek();
-        const engine = unchecked(ops.engine[op]);
-        if (engine != ENGINE_NONE && engine != ENGINE_LANE) break;
-        if (!headReady(op)) break;
-        if (unchecked(streams.readyAt[s]) < 0) unchecked((streams.readyAt[s] = dev.now));
-        startOp(op);
-        if (unchecked(ops.duration[op]) != 0) break;
-        completeOp(op);
-        if (dev.faulted) return;
-        changed = true;
-      }
-    }
+  // Heads whose release (or op gap) has come.
+  const timers = dev.timers;
+  while (timers.size > 0 && timers.topTime() <= dev.now) {
+    dev.dirty.add(timers.topStream());
+    timers.pop();
+  }
+  const dirty = dev.dirty;
+  dirty.begin();
+  for (;;) {
+    const s = dirty.next();
+    if (s < 0) return;
+    visit(s);
+    if (dev.faulted) return;
   }
 }
 
 /**
  * Lets the engines take ready heads: by priority (compute only), then ready time, then issue
  * order; an engine that cannot take one stops taking. Returns whether an op completed at once
- * (zero duration), which may make more work ready.
+ * (zero duration), which may make more work ready: that work waits for the next dispatch.
  */
 function startEngines(): bool {
-  const streams = dev.streams;
-  const ops = dev.ops;
-  let n = 0;
-  const used = streams.slots.used;
-  for (let s = 0; s < used; s++) {
-    const queue = unchecked(streams.queues[s]);
-    if (queue == null || queue.length == 0) continue;
-    const op = queue.peek();
-    if (!headReady(op)) continue;
-    if (unchecked(streams.readyAt[s]) < 0) unchecked((streams.readyAt[s] = dev.now));
-    if (n == candidates.length) candidates = growI32(candidates, n * 2);
-    unchecked((candidates[n++] = op));
-  }
-
-  // Sort candidates (there are few: at most one per stream).
-  for (let i = 1; i < n; i++) {
-    const op = unchecked(candidates[i]);
-    let j = i - 1;
-    while (j >= 0 && before(op, unchecked(candidates[j]))) {
-      unchecked((candidates[j + 1] = candidates[j]));
-      j--;
-    }
-    unchecked((candidates[j + 1] = op));
-  }
-
   let completed = false;
-  let blocked: u32 = 0;
-  for (let i = 0; i < n; i++) {
-    const op = unchecked(candidates[i]);
-    const engine = <i32>unchecked(ops.engine[op]);
-    if ((blocked & (1 << engine)) != 0) continue;
-    let fits: bool;
-    if (engine == ENGINE_COMPUTE) {
-      fits = dev.computeUsed + unchecked(ops.occupancy[op]) <= COMPUTE_UNITS;
-    } else {
-      fits = dev.engineRunning[engine] == 0;
+  // Engines in order (compute, H2D, D2H, host functions), those with ready heads only. Heads
+  // are only taken here, never added, so the mask read first is the one to follow.
+  let mask = dev.readyMask;
+  while (mask != 0) {
+    const engine = <i32>ctz(mask);
+    mask &= mask - 1;
+    const heap = unchecked(dev.ready[engine]);
+    while (heap.size > 0) {
+      const op = heap.top();
+      const r = opAt(op);
+      const sr = streamAt(load<i32>(r, OP_STREAM));
+      // A second launch of a ready op moves its release on: it is not ready after all.
+      const at = earliest(r);
+      if (at > dev.now) {
+        heap.pop();
+        store<u8>(sr, 0, S_IN_READY);
+        if (at != NEVER) dev.timers.push(load<i32>(r, OP_STREAM), at);
+        continue;
+      }
+      let fits: bool;
+      if (engine == ENGINE_COMPUTE) {
+        fits = dev.computeUsed + load<i32>(r, OP_OCCUPANCY) <= COMPUTE_UNITS;
+      } else {
+        fits = unchecked(dev.engineRunning[engine]) == 0;
+      }
+      if (!fits) break;
+      heap.pop();
+      store<u8>(sr, 0, S_IN_READY);
+      startOp(op);
+      if (load<i64>(r, OP_DURATION) == 0) {
+        const s = load<i32>(r, OP_STREAM);
+        completeOp(op);
+        dev.dirty.add(s);
+        completed = true;
+        if (dev.faulted) return false;
+      }
     }
-    if (!fits) {
-      blocked |= 1 << engine;
-      continue;
-    }
-    startOp(op);
-    if (unchecked(ops.duration[op]) == 0) {
-      completeOp(op);
-      completed = true;
-      if (dev.faulted) return false;
-    }
+    if (heap.size == 0) dev.readyMask &= ~(<u32>1 << engine);
   }
   return completed;
 }
@@ -335,7 +422,13 @@ function dispatch(): void {
 }
 
 /** Reports and frees every waiter that is satisfied now. */
+// @ts-ignore: decorator
+@inline
 function checkWaiters(): void {
+  if (dev.waiters.slots.liveCount != 0) scanWaiters();
+}
+
+function scanWaiters(): void {
   const waiters = dev.waiters;
   const used = waiters.slots.used;
   for (let w = 0; w < used; w++) {
@@ -353,25 +446,32 @@ function checkWaiters(): void {
   }
 }
 
+/** Whether a timer entry still stands for its stream's head (entries are dropped lazily). */
+// @ts-ignore: decorator
+@inline
+function timerStands(s: i32, t: i64): bool {
+  const sr = streamAt(s);
+  if (load<usize>(sr, S_ITEMS) == 0 || queueLength(sr) == 0) return false;
+  const r = opAt(queuePeek(sr));
+  return load<u8>(r, OP_RUNNING) == 0 && earliest(r) == t;
+}
+
 /** The next moment anything can change, or NEVER. */
 function nextTime(): i64 {
   let next = NEVER;
-  const ops = dev.ops;
-  for (let i = 0; i < dev.runningCount; i++) {
-    const end = endOf(unchecked(dev.running[i]));
-    if (end < next) next = end;
-  }
-  const streams = dev.streams;
-  const used = streams.slots.used;
-  for (let s = 0; s < used; s++) {
-    const queue = unchecked(streams.queues[s]);
-    if (queue == null || queue.length == 0) continue;
-    const op = queue.peek();
-    if (unchecked(ops.running[op]) != 0) continue;
-    const release = earliest(op);
-    if (release > dev.now && release < next) next = release;
+  const completions = dev.completions;
+  if (completions.size > 0) next = completions.topEnd();
+  const timers = dev.timers;
+  while (timers.size > 0) {
+    const t = timers.topTime();
+    if (timerStands(timers.topStream(), t)) {
+      if (t < next) next = t;
+      break;
+    }
+    timers.pop();
   }
   const waiters = dev.waiters;
+  if (waiters.slots.liveCount == 0) return next;
   for (let w = 0; w < waiters.slots.used; w++) {
     if (unchecked(waiters.slots.live[w]) == 0 || unchecked(waiters.kind[w]) == WAIT_FENCE) continue;
     const t = unchecked(waiters.time[w]);
@@ -384,24 +484,45 @@ function nextTime(): i64 {
 function advance(t: i64): void {
   if (t <= dev.now) return;
   const dt = <f64>(t - dev.now);
-  for (let e = 1; e < ENGINE_COUNT; e++) {
-    if (unchecked(dev.engineRunning[e]) > 0) unchecked((dev.engineBusy[e] += dt));
+  // Engines with work running (ops on ENGINE_NONE take no engine time).
+  let mask = dev.busyMask & ~(<u32>1 << ENGINE_NONE);
+  while (mask != 0) {
+    const e = <i32>ctz(mask);
+    mask &= mask - 1;
+    unchecked((dev.engineBusy[e] += dt));
   }
   dev.now = t;
 }
 
 /** Completes every running op that ends now, in issue order. */
 function completeDue(): void {
-  while (true) {
-    let pick = -1;
-    for (let i = 0; i < dev.runningCount; i++) {
-      const op = unchecked(dev.running[i]);
-      if (endOf(op) != dev.now) continue;
-      if (pick < 0 || unchecked(dev.ops.order[op]) < unchecked(dev.ops.order[pick])) pick = op;
-    }
-    if (pick < 0) return;
-    completeOp(pick);
+  const completions = dev.completions;
+  while (completions.size > 0 && completions.topEnd() == dev.now) {
+    const op = completions.pop();
+    const s = load<i32>(opAt(op), OP_STREAM);
+    completeOp(op);
+    dev.dirty.add(s);
     if (dev.faulted) return;
+  }
+}
+
+/**
+ * Forgets where every stream waits and looks at all of them again (the op gap changed, which
+ * moves every head's earliest start). Ready times are kept, as the scan kept them.
+ */
+export function rescheduleAll(): void {
+  for (let e = 0; e < ENGINE_COUNT; e++) unchecked(dev.ready[e]).clear();
+  dev.readyMask = 0;
+  dev.timers.clear();
+  const slots = dev.streams.slots;
+  for (let s = 0; s < slots.used; s++) {
+    if (unchecked(slots.live[s]) == 0) continue;
+    const sr = streamAt(s);
+    store<u8>(sr, 0, S_IN_READY);
+    store<i32>(sr, -1, S_WAITING_ON);
+    store<i32>(sr, -1, S_WAIT_FIRST);
+    store<i32>(sr, -1, S_WAIT_NEXT);
+    dev.dirty.add(s);
   }
 }
 
@@ -415,6 +536,8 @@ export function run(mode: i32, target: i64): i32 {
   waiterHit = false;
   while (true) {
     if (dev.faulted) return STOP_FAULT;
+    // Before any instant: a stream loaded in windows must hold its next ops (see refill).
+    if (dev.starving > 0) return STOP_REFILL;
     dispatch();
     if (dev.faulted) return STOP_FAULT;
     if (startReported) {

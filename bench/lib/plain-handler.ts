@@ -2,7 +2,9 @@
  * The anchor of the handler cycle: the same semantics as AsyncOutput and AsyncOutputHandler
  * written in plain TypeScript, the way one would without a Wasm core (and without a device):
  * a checked state machine, a result delivered once, a bounded pending queue with backpressure,
- * poll in submission order, clearCompleted. It is written to be fast, not to lose.
+ * poll in submission order, clearCompleted, and the checks and counters the library has on the
+ * same path (submit checks its argument and refuses an output in a handler or already
+ * delivered; the handler counts what stats() reports). It is written to be fast, not to lose.
  */
 
 const PENDING = 0;
@@ -31,9 +33,9 @@ export class PlainOutput<T> {
 	startNs = -1;
 	endNs = -1;
 	owned = false;
+	delivered = false;
 	#value: T | undefined;
 	#error: unknown;
-	#delivered = false;
 	#waiters: (() => void)[] | undefined;
 
 	markStarted(): void {
@@ -52,6 +54,11 @@ export class PlainOutput<T> {
 		this.#wake();
 	}
 
+	cancel(): void {
+		this.#move(CANCELLED);
+		this.#wake();
+	}
+
 	/** Waits until the output is terminal, then delivers its result once. */
 	async get(): Promise<T> {
 		if (this.state < COMPLETED) {
@@ -60,8 +67,8 @@ export class PlainOutput<T> {
 				this.#waiters.push(resolve);
 			});
 		}
-		if (this.#delivered) throw new Error('already delivered');
-		this.#delivered = true;
+		if (this.delivered) throw new Error('already delivered');
+		this.delivered = true;
 		if (this.state === FAILED) throw new Error('failed', { cause: this.#error });
 		if (this.state === CANCELLED) throw new Error('cancelled');
 		const value = this.#value as T;
@@ -97,12 +104,19 @@ export class PlainHandler<T> {
 	#taken = 0;
 	submitted = 0;
 	rejected = 0;
+	completed = 0;
+	failed = 0;
+	cancelled = 0;
+	polls = 0;
+	peakPending = 0;
 
 	constructor(maxPending: number) {
 		this.maxPending = maxPending;
 	}
 
 	submit(output: PlainOutput<T>): boolean {
+		if (!(output instanceof PlainOutput)) throw new TypeError('Expected a PlainOutput for output');
+		if (output.delivered) throw new Error('already delivered');
 		if (output.owned) throw new Error('already submitted');
 		if (this.#pending.length >= this.maxPending) {
 			this.rejected++;
@@ -111,17 +125,26 @@ export class PlainHandler<T> {
 		output.owned = true;
 		this.#pending.push(output);
 		this.submitted++;
+		if (this.#pending.length > this.peakPending) this.peakPending = this.#pending.length;
 		return true;
 	}
 
 	/** Takes out every finished output, in submission order. */
 	poll(): PlainOutput<T>[] {
+		this.polls++;
 		const pending = this.#pending;
 		let kept = 0;
 		for (let i = 0; i < pending.length; i++) {
 			const output = pending[i] as PlainOutput<T>;
-			if (output.state < COMPLETED) pending[kept++] = output;
-			else this.#finished.push(output);
+			const state = output.state;
+			if (state < COMPLETED) {
+				pending[kept++] = output;
+				continue;
+			}
+			this.#finished.push(output);
+			if (state === COMPLETED) this.completed++;
+			else if (state === FAILED) this.failed++;
+			else this.cancelled++;
 		}
 		pending.length = kept;
 		const out = this.#finished.slice(this.#taken);

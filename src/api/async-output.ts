@@ -24,41 +24,60 @@ export interface AsyncOutputOptions {
 	label?: string;
 }
 
+/** When an output started and ended, kept once its row is let go. */
+interface Times {
+	readonly startNs: number;
+	readonly endNs: number;
+}
+
+/** What the finalizer keeps of an output: its row, or handle 0 once get() let go of it. */
+interface Held {
+	readonly device: Device;
+	handle: number;
+}
+
 // Lets go of an output's row in the core once its JavaScript object is collected without its
 // result having been taken (get() lets go at once). The row itself is freed when no handler,
-// barrier or double-buffer slot holds it either.
-const rows = new FinalizationRegistry<{ device: Device; handle: number }>(({ device, handle }) => {
-	if (!device.destroyed) device.core.raw.output_release(handle);
+// barrier or double-buffer slot holds it either. Registrations carry no unregister token (V8
+// keeps those in a map: a registration with one cost some 5x one without); a delivery marks
+// the held value instead, and the finalizer then has nothing to do.
+const rows = new FinalizationRegistry<Held>((held) => {
+	if (held.handle !== 0 && !held.device.destroyed) held.device.core.raw.output_release(held.handle);
 });
 
 // Registering with a FinalizationRegistry costs V8 about as much as the rest of an output's
-// life (0.2-1 us), and most outputs are delivered soon after they are made. So new outputs
-// wait in a nursery, held strongly, and only those still undelivered when it fills are
-// registered: an output dropped without get() is still released, a little later. A nursery
-// per device, in a WeakMap, so that it never keeps a device (and its Wasm memory) alive.
+// life (0.1-0.5 us), and most outputs are delivered soon after they are made. So new outputs
+// wait in a nursery, held strongly; those still undelivered when it fills get a second round
+// in the next one (the last few made are often just about to be delivered), and only those
+// still undelivered after that are registered: an output dropped without get() is still
+// released, a little later. A nursery
+// per device, kept on the device under a symbol (a WeakMap lookup per output cost more), so
+// that it never keeps a device (and its Wasm memory) alive beyond the device itself.
 const NURSERY = 1024;
-const nurseries = new WeakMap<Device, AsyncOutput<unknown>[]>();
+const nurseryOf = Symbol('async-output nursery');
 
 function admit(output: AsyncOutput<unknown>): void {
-	const nursery = nurseries.get(output.device);
+	const device = output.device as Device & { [nurseryOf]?: AsyncOutput<unknown>[] };
+	const nursery = device[nurseryOf];
 	if (nursery === undefined) {
-		nurseries.set(output.device, [output]);
+		device[nurseryOf] = [output];
 		return;
 	}
 	nursery.push(output);
 	if (nursery.length < NURSERY) return;
-	nurseries.set(output.device, []);
-	for (const o of nursery) o.registerIfUndelivered();
+	const next: AsyncOutput<unknown>[] = [];
+	device[nurseryOf] = next;
+	for (const o of nursery) if (o.registerIfUndelivered()) next.push(o);
 }
 
-/** What an output keeps once it has let go of its row: it can no longer change. */
-interface Final {
-	state: number;
-	startNs: number;
-	endNs: number;
-}
+/** An output that has been through one nursery undelivered (not registered yet). */
+const AGED: Held = Object.freeze({ device: undefined as unknown as Device, handle: 0 });
 
 let counter = 0;
+
+/** The options AsyncOutput.started passes (its label in `startedLabel`): checked already. */
+const STARTED: AsyncOutputOptions = Object.freeze({});
+let startedLabel = '';
 
 const NO_OPTIONS: WaitOptions = Object.freeze({});
 
@@ -81,15 +100,30 @@ export class AsyncOutput<T = unknown> {
 	fence: Fence | undefined;
 	#value: T | undefined;
 	#error: unknown;
-	#final: Final | undefined;
+	/**
+	 * Once the result was taken the row is let go, and the output keeps what it can no longer
+	 * change: its state (-1 until then) and, in an object made then, its times (fields of a
+	 * new output hold no doubles: V8 would box them in every output from then on).
+	 */
+	#finalState = -1;
+	#times: Times | undefined;
 	/** What the device work bound to this output is, for error messages. */
 	#work = '';
 	/** The label given, or undefined until a generated one is asked for. */
 	#label: string | undefined;
-	/** Whether the finalizer knows this output (see the nursery above). */
-	#registered = false;
+	/** What the finalizer holds for this output, once registered (see the nursery above). */
+	#held: Held | undefined;
 
 	constructor(device: Device, options?: AsyncOutputOptions) {
+		if (options === STARTED) {
+			// Made by the library's own copies, which checked everything: in progress at once.
+			this.device = device;
+			this.#label = startedLabel;
+			const created = device.core.raw.output_create_started(device.now());
+			this.handle = checkCore(created, 'new AsyncOutput()');
+			admit(this);
+			return;
+		}
 		const opts = options === undefined ? undefined : expectOptions('options', options);
 		expectDevice('device', device).assertUsable('new AsyncOutput()');
 		this.device = device;
@@ -98,17 +132,36 @@ export class AsyncOutput<T = unknown> {
 		admit(this);
 	}
 
+	/**
+	 * @internal An output in progress from now, with `label`, for work the library issues
+	 * (its callers have checked the device): what `new AsyncOutput` then `markStarted()` give,
+	 * in one call into the core.
+	 */
+	static started<T>(device: Device, label: string): AsyncOutput<T> {
+		startedLabel = label;
+		return new AsyncOutput<T>(device, STARTED);
+	}
+
 	/** A name for error messages and timelines (generated on first use when none was given). */
 	get label(): string {
 		this.#label ??= `output ${++counter}`;
 		return this.#label;
 	}
 
-	/** @internal Registers with the finalizer unless the result was already taken. */
-	registerIfUndelivered(): void {
-		if (this.#final !== undefined || this.#registered) return;
-		this.#registered = true;
-		rows.register(this, { device: this.device, handle: this.handle }, this);
+	/**
+	 * @internal Called when the nursery fills: an output not delivered yet gets one more round
+	 * in the nursery (returns true), then registers with the finalizer.
+	 */
+	registerIfUndelivered(): boolean {
+		if (this.#finalState >= 0) return false;
+		if (this.#held === undefined) {
+			this.#held = AGED;
+			return true;
+		}
+		if (this.#held !== AGED) return false;
+		this.#held = { device: this.device, handle: this.handle };
+		rows.register(this, this.#held);
+		return false;
 	}
 
 	/** The current state (the device is first brought up to the host's time). */
@@ -127,8 +180,9 @@ export class AsyncOutput<T = unknown> {
 	get elapsedMs(): number | undefined {
 		this.#refresh();
 		const raw = this.device.core.raw;
-		const start = this.#final?.startNs ?? raw.output_start_ns(this.handle);
-		const end = this.#final?.endNs ?? raw.output_end_ns(this.handle);
+		const times = this.#times;
+		const start = times !== undefined ? times.startNs : raw.output_start_ns(this.handle);
+		const end = times !== undefined ? times.endNs : raw.output_end_ns(this.handle);
 		if (start < 0 || end < 0) return undefined;
 		return (end - start) / 1e6;
 	}
@@ -186,6 +240,13 @@ export class AsyncOutput<T = unknown> {
 		try {
 			const opts = options === undefined ? NO_OPTIONS : expectWaitOptions('options', options);
 			this.#assertAlive('AsyncOutput.get()');
+			if (this.#finalState < 0 && this.device.fatal === undefined) {
+				// One call into the core takes a finished output (and says when it is not).
+				const taken = this.device.core.raw.output_take(this.handle);
+				if (taken >= 0) return Promise.resolve(this.#taken(taken));
+				if (taken === -CoreCode.NOT_FINISHED) return this.#waitThenDeliver(opts);
+			}
+			// Delivered already, a device fault, a row gone: the checks below say which.
 			// Terminal states never change: an output that has finished needs no wait.
 			const state = this.#stateNumber();
 			if (state >= State.COMPLETED) return Promise.resolve(this.#deliver(state));
@@ -203,15 +264,23 @@ export class AsyncOutput<T = unknown> {
 	/** Delivers the result of a finished output once, or throws why it cannot. */
 	#deliver(state: number): T {
 		this.#throwIfFaulted(state);
-		if (this.#final !== undefined) {
+		if (this.#finalState >= 0) {
 			checkCore(-CoreCode.ALREADY_DELIVERED, 'AsyncOutput.get()', `'${this.label}'`);
 		}
-		const core = this.device.core;
-		const taken = core.raw.output_take(this.handle);
+		const taken = this.device.core.raw.output_take(this.handle);
 		if (taken < 0) throw coreError(-taken, 'AsyncOutput.get()', `'${this.label}'`);
+		return this.#taken(state);
+	}
+
+	/** The result of an output the core just let go of (output_take), or why there is none. */
+	#taken(state: number): T {
+		const core = this.device.core;
 		const at = core.floatsAt();
-		this.#final = { state, startNs: core.float(at), endNs: core.float(at + 1) };
-		if (this.#registered) rows.unregister(this);
+		const memory = core.f64();
+		this.#finalState = state;
+		this.#times = { startNs: memory[at] as number, endNs: memory[at + 1] as number };
+		const held = this.#held;
+		if (held !== undefined && held !== AGED) held.handle = 0;
 		if (state === State.FAILED) {
 			throw new OutputFailedError(`AsyncOutput.get(): '${this.label}' failed`, this.#error);
 		}
@@ -234,14 +303,14 @@ export class AsyncOutput<T = unknown> {
 
 	/** @internal Whether the result is still to be taken (not delivered, cancelled or failed). */
 	get holdsResult(): boolean {
-		if (this.#final !== undefined) return false;
+		if (this.#finalState >= 0) return false;
 		const state = this.#stateNumber();
 		return state !== State.CANCELLED && state !== State.FAILED;
 	}
 
 	/** @internal Whether the output let go of its core row (its result was taken). */
 	get released(): boolean {
-		return this.#final !== undefined;
+		return this.#finalState >= 0;
 	}
 
 	/** @internal Completes at once with a value (work that finished during the call). */
@@ -287,7 +356,7 @@ export class AsyncOutput<T = unknown> {
 	}
 
 	#stateNumber(): number {
-		if (this.#final !== undefined) return this.#final.state;
+		if (this.#finalState >= 0) return this.#finalState;
 		const state = this.device.core.raw.output_state(this.handle);
 		// The message is built only on failure: a template per call costs more than the call.
 		if (state < 0) throw coreError(-state, 'AsyncOutput', `'${this.label}'`);
@@ -302,11 +371,11 @@ export class AsyncOutput<T = unknown> {
 
 	#move(to: number, what: string): void {
 		this.#assertAlive(what);
-		if (this.#final !== undefined) {
+		if (this.#finalState >= 0) {
 			checkCore(
 				-CoreCode.INVALID_TRANSITION,
 				what,
-				`'${this.label}' is ${STATES[this.#final.state]}, cannot become ${STATES[to]}`,
+				`'${this.label}' is ${STATES[this.#finalState]}, cannot become ${STATES[to]}`,
 			);
 		}
 		const result = this.device.core.raw.output_move(this.handle, to, this.device.now());
@@ -322,7 +391,7 @@ export class AsyncOutput<T = unknown> {
 	}
 
 	#refresh(): void {
-		if (this.#final === undefined && !this.device.destroyed && this.fence !== undefined) {
+		if (this.#finalState < 0 && !this.device.destroyed && this.fence !== undefined) {
 			this.device.refresh();
 		}
 	}

@@ -47,8 +47,7 @@ export function asyncCopyToHost<D extends Dtype>(
 	// Everything is checked: from here on the call only does its work.
 	const into = opts.into ?? device.allocHost(src.dtype, src.shape);
 	if (after !== undefined) stream.waitStream(after);
-	const output = new AsyncOutput<TypedArrayOf<D>>(device, { label });
-	output.markStarted();
+	const output = AsyncOutput.started<TypedArrayOf<D>>(device, label);
 	device.copyToHost(stream.handle, src, into, 0);
 	if (into instanceof PinnedArray) {
 		into.hold(output);
@@ -98,8 +97,7 @@ export function asyncCopyBatch(
 
 	const targets = sources.map((s) => device.allocHost(s.dtype, s.shape));
 	if (after !== undefined) stream.waitStream(after);
-	const output = new AsyncOutput<AnyTypedArray[]>(device, { label });
-	output.markStarted();
+	const output = AsyncOutput.started<AnyTypedArray[]>(device, label);
 	for (const [i, source] of sources.entries())
 		device.copyToHost(stream.handle, source, targets[i] as PinnedArray, 0);
 	const bytes = sources.reduce((sum, s) => sum + s.byteLength, 0);

@@ -100,18 +100,17 @@ export class AsyncOutputHandler<T = unknown> implements AsyncIterable<AsyncOutpu
 		this.#usable('AsyncOutputHandler.submitMany()');
 		if (!Array.isArray(outputs)) throw invalid('an array of AsyncOutput', 'outputs', outputs);
 		const n = outputs.length;
-		for (let i = 0; i < n; i++) {
-			const output = expectInstance(`outputs[${i}]`, outputs[i], AsyncOutput, 'an AsyncOutput');
-			AsyncOutput.own('AsyncOutputHandler.submitMany()', output, this.device);
-			if (output.released) {
-				throw new InvalidStateError(
-					`AsyncOutputHandler.submitMany(): '${output.label}' was already delivered and cannot be submitted`,
-				);
-			}
-		}
 		const core = this.device.core;
+		// Checked and written to the input area in one pass (a throw leaves only the area changed).
 		const input = core.input(n);
-		for (let i = 0; i < n; i++) input[i] = (outputs[i] as AsyncOutput<T>).handle;
+		const device = this.device;
+		for (let i = 0; i < n; i++) {
+			const output = outputs[i];
+			if (!(output instanceof AsyncOutput) || output.device !== device || output.released) {
+				this.#refuse(output, i);
+			}
+			input[i] = (output as AsyncOutput<T>).handle;
+		}
 		const taken = core.raw.handler_submit_many(this.handle, n);
 		if (taken < 0) {
 			const at = core.ints(1)[0] as number;
@@ -122,6 +121,15 @@ export class AsyncOutputHandler<T = unknown> implements AsyncIterable<AsyncOutpu
 			this.#outputs[output.handle & SLOT_MASK] = output;
 		}
 		return taken;
+	}
+
+	/** Throws why `outputs[i]` cannot be submitted (submitMany), as the checks of submit() do. */
+	#refuse(output: unknown, i: number): never {
+		const checked = expectInstance(`outputs[${i}]`, output, AsyncOutput, 'an AsyncOutput');
+		AsyncOutput.own('AsyncOutputHandler.submitMany()', checked, this.device);
+		throw new InvalidStateError(
+			`AsyncOutputHandler.submitMany(): '${checked.label}' was already delivered and cannot be submitted`,
+		);
 	}
 
 	/** Takes out every output that has finished, in submission order. */
@@ -171,19 +179,15 @@ export class AsyncOutputHandler<T = unknown> implements AsyncIterable<AsyncOutpu
 	clearCompleted(): number {
 		this.#usable('AsyncOutputHandler.clearCompleted()');
 		const core = this.device.core;
-		const taken = checkCore(
-			core.raw.handler_taken(this.handle),
-			'AsyncOutputHandler.clearCompleted()',
-		);
-		const finished = core.ints(
-			checkCore(core.raw.handler_finished(this.handle), 'clearCompleted()'),
-		);
-		// The core forgets the first `taken` finished outputs; so does the map.
-		for (let i = 0; i < taken; i++) this.#outputs[(finished[i] as number) & SLOT_MASK] = undefined;
-		return checkCore(
+		const n = checkCore(
 			core.raw.handler_clear_completed(this.handle),
 			'AsyncOutputHandler.clearCompleted()',
 		);
+		// The core forgot these finished outputs (their handles are in the result area); so does
+		// the map.
+		const cleared = core.ints(n);
+		for (let i = 0; i < n; i++) this.#outputs[(cleared[i] as number) & SLOT_MASK] = undefined;
+		return n;
 	}
 
 	/** Outputs submitted that have not finished. */

@@ -87,6 +87,6 @@ export const OpFlag = { REPORT_START: 1, FAULT: 2 } as const;
 
 export const RunMode = { UNTIL_TIME: 0, UNTIL_IDLE: 1, UNTIL_WAITER: 2 } as const;
 
-export const Stop = { IDLE: 0, WAITER: 1, REPORT_FULL: 2, TIME: 3, FAULT: 4 } as const;
+export const Stop = { IDLE: 0, WAITER: 1, REPORT_FULL: 2, TIME: 3, FAULT: 4, REFILL: 5 } as const;
 
 export const Rec = { OP_END: 1, OP_START: 2, WAITER: 3, OP_FAULT: 4, LANES: 8 } as const;

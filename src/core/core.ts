@@ -19,6 +19,7 @@ export interface CoreExports {
 	input_floats(n: number): number;
 
 	output_create(): number;
+	output_create_started(nowNs: number): number;
 	output_state(h: number): number;
 	output_move(h: number, to: number, nowNs: number): number;
 	output_fail_any(h: number, nowNs: number): number;
@@ -96,6 +97,8 @@ export interface CoreExports {
 	): number;
 	sim_enqueue_wait(s: number, on: number, seq: number, release: number): number;
 	sim_enqueue_launch(lane: number, target: number, delay: number, release: number): number;
+	sim_enqueue_wait_event(s: number, event: number, release: number): number;
+	sim_enqueue_output_marker(s: number, output: number, release: number): number;
 	sim_enqueue_host_work(lane: number, kind: number, duration: number, release: number): number;
 	sim_enqueue_batch(n: number): number;
 	sim_op_seq(op: number): number;
@@ -114,6 +117,8 @@ export interface CoreExports {
 	sim_waiter_remove(w: number): number;
 	sim_reset(): void;
 	sim_set_op_gap(ns: number): void;
+	sim_stream_refill_at(s: number, at: number): number;
+	sim_set_order(order: number): void;
 	sim_run(mode: number, target: number): number;
 	sim_now(): number;
 	sim_report_ptr(): number;
@@ -138,9 +143,20 @@ export function coreBytes(): Uint8Array {
 	return bytes;
 }
 
-/** Compiles the core once per process. */
+/** Whether this is Node (or a runtime like it), where a small module compiles synchronously. */
+const isNode =
+	typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node ===
+	'string';
+
+/**
+ * Compiles the core once per process: synchronously in Node (some 0.6 ms faster than the
+ * asynchronous compile, which hands the work to other threads and back), asynchronously in
+ * browsers, which may refuse to compile on the main thread.
+ */
 export function compileCore(): Promise<WebAssembly.Module> {
-	compiled ??= WebAssembly.compile(coreBytes() as BufferSource);
+	compiled ??= isNode
+		? Promise.resolve(new WebAssembly.Module(coreBytes() as BufferSource))
+		: WebAssembly.compile(coreBytes() as BufferSource);
 	return compiled;
 }
 
@@ -148,9 +164,12 @@ export function compileCore(): Promise<WebAssembly.Module> {
 export class Core {
 	readonly raw: CoreExports;
 	#floats: Float64Array = new Float64Array(0);
+	/** Where the f64 results start, as an f64 index (the area never moves: results.ts). */
+	readonly #floatsAt: number;
 
 	private constructor(raw: CoreExports) {
 		this.raw = raw;
+		this.#floatsAt = raw.results_floats_ptr() >>> 3;
 	}
 
 	/** Instantiates the core. */
@@ -163,7 +182,9 @@ export class Core {
 				},
 			},
 		};
-		const instance = await WebAssembly.instantiate(module, imports);
+		const instance = isNode
+			? new WebAssembly.Instance(module, imports)
+			: await WebAssembly.instantiate(module, imports);
 		return new Core(instance.exports as unknown as CoreExports);
 	}
 
@@ -190,14 +211,19 @@ export class Core {
 		return new Float64Array(this.raw.memory.buffer, this.raw.results_floats_ptr(), n);
 	}
 
-	/** Where the f64 results start, as an index for float(); valid until the next call. */
+	/** Where the f64 results start, as an index for float() (fixed for the instance). */
 	floatsAt(): number {
-		return this.raw.results_floats_ptr() >>> 3;
+		return this.#floatsAt;
 	}
 
 	/** The f64 of linear memory at `index` (from floatsAt()), read without making a view. */
 	float(index: number): number {
 		return this.#memory()[index] as number;
+	}
+
+	/** All of linear memory as f64 (valid until the next call that may grow memory). */
+	f64(): Float64Array {
+		return this.#memory();
 	}
 
 	/** The records of the last run (`Rec.LANES` f64 each), valid until the next run. */

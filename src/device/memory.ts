@@ -109,7 +109,8 @@ export class PinnedArray<D extends Dtype = Dtype> {
 	) {
 		this.device = device;
 		this.dtype = dtype;
-		this.shape = Object.freeze([...shape]);
+		// A frozen shape (a device array's, when a copy allocates its destination) is shared.
+		this.shape = Object.isFrozen(shape) ? shape : Object.freeze([...shape]);
 		this.data = viewOf(dtype, buffer, offset, length);
 		this.length = this.data.length;
 		this.byteLength = this.data.byteLength;

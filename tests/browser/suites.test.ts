@@ -78,6 +78,7 @@ async function runInChromium(): Promise<void> {
 		// The CUDA device imports Node's modules lazily; a page never gets that far.
 		external: ['node:*'],
 		target: 'es2022',
+		keepNames: true, // as the library's own bundles do: messages name classes
 		outdir: '/bundle',
 		write: false,
 		sourcemap: 'inline',

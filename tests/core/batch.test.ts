@@ -221,3 +221,51 @@ reset('a reset device runs the same work to the same timeline as a fresh one', a
 });
 
 reset.run();
+
+const refill = suite('streams loaded in windows');
+
+refill('a run stops before the instant in which a stream would hold too few ops', async () => {
+	const c = await core();
+	const raw = c.raw;
+	const s = raw.sim_stream_create(StreamKind.DEVICE, 0);
+	assert.is(raw.sim_stream_refill_at(s, 3), 0);
+	assert.is(raw.sim_run(RunMode.UNTIL_IDLE, 0), Stop.REFILL, 'an empty window stops at once');
+	for (let i = 0; i < 3; i++) raw.sim_enqueue(s, OpKind.KERNEL, Engine.COMPUTE, 100, 1024, 0, 0);
+	assert.is(raw.sim_run(RunMode.UNTIL_IDLE, 0), Stop.REFILL);
+	assert.is(raw.sim_now(), 100, 'after the first kernel, two are left');
+	assert.is(raw.sim_stream_completed(s), 1);
+	raw.sim_enqueue(s, OpKind.KERNEL, Engine.COMPUTE, 100, 1024, 0, 0);
+	assert.is(raw.sim_run(RunMode.UNTIL_IDLE, 0), Stop.REFILL, 'three again, then two');
+	assert.is(raw.sim_now(), 200);
+	assert.is(raw.sim_stream_refill_at(s, 0), 0, 'the last window');
+	assert.is(raw.sim_run(RunMode.UNTIL_IDLE, 0), Stop.IDLE);
+	assert.is(raw.sim_now(), 400);
+});
+
+refill('refuses a stale stream and a negative mark', async () => {
+	const c = await core();
+	const raw = c.raw;
+	const s = raw.sim_stream_create(StreamKind.DEVICE, 0);
+	assert.is(raw.sim_stream_refill_at(s, -1), -CoreCode.INVALID_ARGUMENT);
+	raw.sim_stream_destroy(s);
+	assert.is(raw.sim_stream_refill_at(s, 1), -CoreCode.STALE_HANDLE);
+	assert.is(raw.sim_run(RunMode.UNTIL_IDLE, 0), Stop.IDLE);
+});
+
+refill('the issue order set for the next ops breaks ties between streams', async () => {
+	// Two kernels that fill the engine, ready together: the one with the lower order goes first.
+	const c = await core();
+	const raw = c.raw;
+	const a = raw.sim_stream_create(StreamKind.DEVICE, 0);
+	const b = raw.sim_stream_create(StreamKind.DEVICE, 0);
+	raw.sim_set_order(10);
+	const late = raw.sim_enqueue(a, OpKind.KERNEL, Engine.COMPUTE, 100, 1024, 0, 0);
+	raw.sim_set_order(5);
+	const early = raw.sim_enqueue(b, OpKind.KERNEL, Engine.COMPUTE, 100, 1024, 0, 0);
+	assert.equal(runAll(c), [
+		[early, b, 0, 100],
+		[late, a, 100, 200],
+	]);
+});
+
+refill.run();

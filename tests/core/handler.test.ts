@@ -65,12 +65,14 @@ handler('takes out one at a time, and clearCompleted forgets only those taken', 
 	assert.is(c.raw.handler_taken(h), 1);
 	assert.is(c.raw.handler_num_completed(h), 3);
 	assert.is(c.raw.handler_clear_completed(h), 1);
+	assert.equal([...c.ints(1)], [outs[0]], 'the cleared handles, for the host to forget');
 	assert.is(c.raw.handler_num_completed(h), 2);
 	assert.is(c.raw.output_owner(outs[0] as number), 0, 'released');
 	assert.is(c.raw.output_owner(outs[1] as number), h, 'still held');
 	const n = c.raw.handler_poll(h);
 	assert.equal([...c.ints(n)], [outs[1], outs[2]]);
 	assert.is(c.raw.handler_clear_completed(h), 2);
+	assert.equal([...c.ints(2)], [outs[1], outs[2]]);
 	assert.is(c.raw.handler_num_completed(h), 0);
 });
 

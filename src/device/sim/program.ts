@@ -100,64 +100,66 @@ export async function runProgram(
 export function runProgramOn(core: Core, program: Program): ProgramTimes {
 	const raw = core.raw;
 
-	// Device streams, every op unreleased unless it has an absolute release: one call for all.
+	// Device streams, every op unreleased unless it has an absolute release. A launch names the
+	// op it releases by its slot, so with lanes every op is loaded at once and slots are kept;
+	// without, each stream is loaded in windows, so that the core holds a few thousand ops of
+	// it at a time (memory and time per op stay flat however long the program).
 	const streamHandles = program.streams.map(() => raw.sim_stream_create(StreamKind.DEVICE, 0));
-	let count = 0;
-	for (const stream of program.streams) count += stream.ops.length;
-	const records = core.inputFloats(count * BATCH_LANES);
-	let at = 0;
-	for (const [s, stream] of program.streams.entries()) {
-		for (const op of stream.ops) {
-			writeOp(records, at, streamHandles, s, op);
-			at += BATCH_LANES;
-		}
-	}
-	const slotList = enqueueAll(core, count, (i) => {
-		let n = i;
-		for (const stream of program.streams) {
-			if (n < stream.ops.length) return `op '${(stream.ops[n] as ProgramOp).name}'`;
-			n -= stream.ops.length;
-		}
-		return `op ${i}`;
-	});
-	// Where each slot came from: stream s >= 0 and its index, or host lane -(l + 1) and step.
-	const slotGroup = new Int32Array(maxOf(slotList) + 1).fill(NONE);
-	const slotIndex = new Int32Array(slotGroup.length);
+	const windowed = program.lanes.length === 0;
 	const slots: Int32Array[] = [];
-	let next = 0;
-	for (const [s, stream] of program.streams.entries()) {
-		const own = slotList.subarray(next, next + stream.ops.length);
-		next += stream.ops.length;
-		slots.push(own);
-		own.forEach((slot, i) => {
-			slotGroup[slot] = s;
-			slotIndex[slot] = i;
-		});
+	const loaded = new Array<number>(program.streams.length).fill(0);
+	// The issue order a whole load gives: stream by stream, each in order (the tie-break).
+	const orderBase: number[] = [];
+	let total = 0;
+	for (const stream of program.streams) {
+		orderBase.push(total);
+		total += stream.ops.length;
 	}
 
-	// Host lanes: work, launches and waits in order, again in one call.
+	/** Loads up to `count` more ops of stream `s`, ending the window with one that takes time. */
+	const loadMore = (s: number, count: number): void => {
+		const ops = (program.streams[s] as { ops: ProgramOp[] }).ops;
+		const first = loaded[s] as number;
+		let end = Math.min(ops.length, first + count);
+		while (end < ops.length && !takesTime(ops[end - 1] as ProgramOp)) end++;
+		const own = windowed ? undefined : new Int32Array(ops.length);
+		raw.sim_set_order((orderBase[s] as number) + first);
+		load(
+			core,
+			end - first,
+			(records, at, i) => writeOp(records, at, streamHandles, s, ops[first + i] as ProgramOp),
+			own,
+			(i) => `op '${(ops[first + i] as ProgramOp).name}'`,
+		);
+		if (own !== undefined) slots.push(own);
+		loaded[s] = end;
+		const handle = streamHandles[s] as number;
+		raw.sim_stream_refill_at(handle, end < ops.length ? REFILL_AT : 0);
+	};
+	for (const [s, stream] of program.streams.entries()) {
+		loadMore(s, windowed ? WINDOW : stream.ops.length);
+	}
+
+	// Host lanes: work, launches and waits in order.
 	const laneHandles = program.lanes.map(() => raw.sim_stream_create(StreamKind.HOST, 0));
-	let steps = 0;
-	for (const lane of program.lanes) steps += lane.steps.length;
-	const stepRecords = core.inputFloats(steps * BATCH_LANES);
-	at = 0;
 	for (const [l, lane] of program.lanes.entries()) {
-		for (const step of lane.steps) {
-			writeStep(stepRecords, at, laneHandles[l] as number, streamHandles, slots, step);
-			at += BATCH_LANES;
-		}
+		const steps = lane.steps;
+		const handle = laneHandles[l] as number;
+		load(
+			core,
+			steps.length,
+			(records, at, i) =>
+				writeStep(records, at, handle, streamHandles, slots, steps[i] as HostStep),
+			undefined,
+			() => `a step of lane ${l}`,
+		);
 	}
-	const stepSlots = enqueueAll(core, steps, (i) => `a step of lane ${laneOf(program, i)}`);
-	const laneGroup = new Int32Array(maxOf(stepSlots) + 1).fill(NONE);
-	const laneStep = new Int32Array(laneGroup.length);
-	next = 0;
-	for (const [l, lane] of program.lanes.entries()) {
-		for (let n = 0; n < lane.steps.length; n++) {
-			const slot = stepSlots[next++] as number;
-			laneGroup[slot] = l;
-			laneStep[slot] = n;
-		}
-	}
+
+	// Where a report's stream handle points: device stream s >= 0, or lane l as -(l + 1). A
+	// stream's n-th op has seq n, so (handle, seq) finds the op without a map of slots.
+	const group = new Int32Array(slotOf(Math.max(0, ...streamHandles, ...laneHandles)) + 1);
+	for (const [s, handle] of streamHandles.entries()) group[slotOf(handle)] = s;
+	for (const [l, handle] of laneHandles.entries()) group[slotOf(handle)] = -(l + 1);
 
 	// Run to the end, reading completions 4,096 at a time.
 	const times = program.streams.map((s) => ({
@@ -170,19 +172,26 @@ export function runProgramOn(core: Core, program: Program): ProgramTimes {
 		const report = core.report();
 		for (let at = 0; at < report.length; at += Rec.LANES) {
 			if (report[at] !== Rec.OP_END) continue;
-			const slot = report[at + 1] as number;
-			const stream = report[at + 3] as number;
-			const l = slot < laneGroup.length ? (laneGroup[slot] as number) : NONE;
-			if (l !== NONE && stream === laneHandles[l]) {
-				(stepEnds[l] as Float64Array)[laneStep[slot] as number] = report[at + 5] as number;
-				continue;
+			const handle = report[at + 3] as number;
+			const g = group[slotOf(handle)] as number;
+			const i = (report[at + 7] as number) - 1;
+			if (g >= 0) {
+				const t = times[g] as { start: Float64Array; end: Float64Array };
+				t.start[i] = report[at + 4] as number;
+				t.end[i] = report[at + 5] as number;
+			} else {
+				(stepEnds[-g - 1] as Float64Array)[i] = report[at + 5] as number;
 			}
-			const s = slot < slotGroup.length ? (slotGroup[slot] as number) : NONE;
-			if (s === NONE || stream !== streamHandles[s]) continue;
-			const i = slotIndex[slot] as number;
-			(times[s] as { start: Float64Array }).start[i] = report[at + 4] as number;
-			(times[s] as { end: Float64Array }).end[i] = report[at + 5] as number;
-			slotGroup[slot] = NONE;
+		}
+		if (stop === Stop.REFILL) {
+			// Some window ran low: top up every stream that has ops left.
+			for (const [s, handle] of streamHandles.entries()) {
+				const ops = (program.streams[s] as { ops: ProgramOp[] }).ops;
+				if ((loaded[s] as number) >= ops.length) continue;
+				const queued = raw.sim_stream_issued(handle) - raw.sim_stream_completed(handle);
+				if (queued < REFILL_AT) loadMore(s, WINDOW - queued);
+			}
+			continue;
 		}
 		if (stop !== Stop.REPORT_FULL) break;
 	}
@@ -194,37 +203,55 @@ export function runProgramOn(core: Core, program: Program): ProgramTimes {
 	return { streams: times, laneEnds, stepEnds, endNs: raw.sim_now(), stuck };
 }
 
-/** No stream or lane (in the slot maps). */
-const NONE = -1;
-
 /** f64 lanes per op record of sim_enqueue_batch (assembly/scheduler/enqueue.ts). */
 const BATCH_LANES = 8;
 
-/** Enqueues `n` records from the input area in one call; returns their slots (a copy). */
-function enqueueAll(core: Core, n: number, describe: (i: number) => string): Int32Array {
-	const done = core.raw.sim_enqueue_batch(n);
-	const slots = core.ints(n).slice();
-	if (done < n) {
-		throw new InvalidArgumentError(
-			`program: the core refused ${describe(done)} (${slots[done] ?? done})`,
-		);
-	}
-	return slots;
+/**
+ * Records per sim_enqueue_batch call: the input area stays some 128 kB however long the
+ * program (one area for a whole program took 64 MB at a million ops, and the core kept it).
+ */
+const CHUNK = 2048;
+
+/** Ops of a stream the core holds at most (about) when a program is loaded in windows. */
+const WINDOW = 4096;
+
+/** Below this many queued ops, a run stops so that the window is topped up. */
+const REFILL_AT = 1024;
+
+/** Whether a program op takes time (as writeOp writes its duration). */
+function takesTime(op: ProgramOp): boolean {
+	return op.kind !== 'marker' && op.kind !== 'wait' && Math.round(op.durationNs) > 0;
 }
 
-function maxOf(values: Int32Array): number {
-	let max = -1;
-	for (const v of values) if (v > max) max = v;
-	return max;
+/** The slot index of a core handle (its low 20 bits, assembly/handle.ts). */
+function slotOf(handle: number): number {
+	return handle & 0xfffff;
 }
 
-function laneOf(program: Program, step: number): number {
-	let n = step;
-	for (const [l, lane] of program.lanes.entries()) {
-		if (n < lane.steps.length) return l;
-		n -= lane.steps.length;
+/**
+ * Enqueues `n` records, written by `write(records, at, i)`, CHUNK at a time through the
+ * input area; their slots go to `slots` when given.
+ */
+function load(
+	core: Core,
+	n: number,
+	write: (records: Float64Array, at: number, i: number) => void,
+	slots: Int32Array | undefined,
+	describe: (i: number) => string,
+): void {
+	for (let first = 0; first < n; first += CHUNK) {
+		const m = Math.min(CHUNK, n - first);
+		const records = core.inputFloats(m * BATCH_LANES);
+		for (let i = 0; i < m; i++) write(records, i * BATCH_LANES, first + i);
+		const done = core.raw.sim_enqueue_batch(m);
+		const got = core.ints(m);
+		if (done < m) {
+			throw new InvalidArgumentError(
+				`program: the core refused ${describe(first + done)} (${got[done] ?? done})`,
+			);
+		}
+		slots?.set(got, first);
 	}
-	return -1;
 }
 
 /** Writes a device op's record: [stream, kind, engine, duration, occupancy, release, dep, seq]. */

@@ -42,6 +42,7 @@ import {
 import type { Device, DeviceKind, DeviceStats, Fence, KernelSpec, WaitSpec } from '../device.js';
 import { DeviceArray, PinnedArray } from '../memory.js';
 import { copyNs, type DeviceProfile, resolveProfile } from '../profile.js';
+import { type Effect, Payload, Payloads } from './payloads.js';
 import { SimRecorder } from './sim-recorder.js';
 import { Waits } from './waits.js';
 
@@ -68,29 +69,6 @@ export interface SimFence {
 	readonly seq: number;
 }
 
-/** What the host must do when an op it issued ends (or, for host functions, starts). */
-interface Payload {
-	kind: TimelineKind;
-	name: string;
-	lane: string;
-	engine?: string;
-	bytes?: number;
-	onStart?: () => void;
-	onEnd?: () => void;
-	/** Its index among the recording's issued ops, when a recording is on. */
-	op?: number;
-}
-
-/** How an op was issued, for the recording. */
-interface Issue {
-	releaseNs: number;
-	durationNs: number;
-	units?: number;
-	flags?: number;
-	/** Stream waits: the stream handle and seq waited for. */
-	wait?: [number, number];
-}
-
 /** Options of the simulated device. */
 export interface SimDeviceOptions {
 	/** A profile id ('h200', 'h100-sxm', 'h100-pcie', 'a100', 'rtx4090') or overrides. */
@@ -108,7 +86,7 @@ export class SimDevice implements Device {
 	readonly core: Core;
 	#host = 0;
 	#hostBusy = 0;
-	#payloads: (Payload | undefined)[] = [];
+	readonly #payloads = new Payloads();
 	#labels = new Map<number, string>();
 	#priorities = new Map<number, number>();
 	#nextLabel = 0;
@@ -310,12 +288,15 @@ export class SimDevice implements Device {
 		this.assertUsable('Stream.waitEvent');
 		const raw = this.core.raw;
 		const release = this.#light();
-		const recorded = raw.sim_event_recorded(event) === 1;
-		const on = recorded ? raw.sim_event_stream(event) : stream;
-		const seq = recorded ? raw.sim_event_seq(event) : 0;
-		const op = this.#check(raw.sim_enqueue_wait(stream, on, seq, release), 'Stream.waitEvent');
-		this.#payloads[op] = { kind: 'stream_wait', name: 'wait event', lane: this.#lane(stream) };
-		this.#log(op, stream, { releaseNs: release, durationNs: 0, wait: [on, seq] });
+		const op = this.#check(raw.sim_enqueue_wait_event(stream, event, release), 'Stream.waitEvent');
+		this.#payloads.set(op, Payload.STREAM_WAIT);
+		if (this.#recorder !== undefined) {
+			// What the core waits for: the event's capture, or nothing if it was never recorded.
+			const recorded = raw.sim_event_recorded(event) === 1;
+			const on = recorded ? raw.sim_event_stream(event) : stream;
+			const seq = recorded ? raw.sim_event_seq(event) : 0;
+			this.#log(op, stream, release, 0, 0, 0, on, seq);
+		}
 	}
 
 	eventCreate(timing: boolean, _blocking: boolean): number {
@@ -331,8 +312,8 @@ export class SimDevice implements Device {
 		this.assertUsable('Event.record');
 		const release = this.#light();
 		const op = this.#check(this.core.raw.sim_event_record(event, stream, release), 'Event.record');
-		this.#payloads[op] = { kind: 'event_record', name: 'event record', lane: this.#lane(stream) };
-		this.#log(op, stream, { releaseNs: release, durationNs: 0 });
+		this.#payloads.set(op, Payload.EVENT_RECORD);
+		if (this.#recorder !== undefined) this.#log(op, stream, release, 0, 0, 0);
 	}
 
 	eventQuery(event: number): boolean {
@@ -415,23 +396,11 @@ export class SimDevice implements Device {
 			),
 			'launchKernel',
 		);
-		const fill = spec.fill;
-		this.#payloads[op] = {
-			kind: 'kernel',
-			name: spec.name ?? 'kernel',
-			lane: this.#lane(stream),
-			engine: 'compute',
-			onEnd:
-				fill === undefined
-					? undefined
-					: () =>
-							fillPattern(
-								viewOf(fill.target.dtype, fill.target.storage as ArrayBuffer),
-								fill.value,
-								fill.step ?? 0,
-							),
-		};
-		this.#log(op, stream, { releaseNs: release, durationNs: duration, units, flags });
+		const payloads = this.#payloads;
+		payloads.set(op, Payload.KERNEL);
+		if (spec.name !== undefined) payloads.name(op, spec.name);
+		if (spec.fill !== undefined) payloads.effect(op, new Fill(spec.fill));
+		if (this.#recorder !== undefined) this.#log(op, stream, release, duration, units, flags);
 	}
 
 	copyToHost(
@@ -451,22 +420,10 @@ export class SimDevice implements Device {
 			this.core.raw.sim_enqueue(stream, OpKind.COPY_D2H, Engine.D2H, duration, 0, release, flags),
 			'copyToHost',
 		);
-		const target = pinned
-			? new Uint8Array(dst.data.buffer, dst.data.byteOffset, dst.byteLength)
-			: asBytes(dst);
 		if (pinned) dst.retain(true);
-		this.#payloads[op] = {
-			kind: 'copy_d2h',
-			name: `copy D2H ${pinned ? 'pinned' : 'pageable'}`,
-			lane: this.#lane(stream),
-			engine: 'copy D2H',
-			bytes,
-			onEnd: () => {
-				target.set(new Uint8Array(src.storage as ArrayBuffer, 0, bytes), byteOffset);
-				if (pinned) dst.release(true);
-			},
-		};
-		this.#log(op, stream, { releaseNs: release, durationNs: duration, flags });
+		this.#payloads.set(op, pinned ? Payload.COPY_D2H_PINNED : Payload.COPY_D2H_PAGEABLE, bytes);
+		this.#payloads.copy(op, src, dst, byteOffset);
+		if (this.#recorder !== undefined) this.#log(op, stream, release, duration, 0, flags);
 		// A copy into pageable memory returns only once it is done, as cudaMemcpyAsync does.
 		if (!pinned)
 			this.#blockUntil(
@@ -496,13 +453,9 @@ export class SimDevice implements Device {
 		// array held when it was issued, and a difference breaks the device, loudly.
 		const issued = pinned ? source.slice() : undefined;
 		const lane = this.#lane(stream);
-		this.#payloads[op] = {
-			kind: 'copy_h2d',
-			name: `copy H2D ${pinned ? 'pinned' : 'pageable'}`,
-			lane,
-			engine: 'copy H2D',
-			bytes,
-			onEnd: () => {
+		this.#payloads.set(op, pinned ? Payload.COPY_H2D_PINNED : Payload.COPY_H2D_PAGEABLE, bytes);
+		this.#payloads.effect(op, {
+			end: () => {
 				new Uint8Array(dst.storage as ArrayBuffer).set(source);
 				if (pinned) src.release(false);
 				if (issued !== undefined && !sameBytes(issued, source)) {
@@ -514,8 +467,8 @@ export class SimDevice implements Device {
 					);
 				}
 			},
-		};
-		this.#log(op, stream, { releaseNs: release, durationNs: duration, flags });
+		});
+		if (this.#recorder !== undefined) this.#log(op, stream, release, duration, 0, flags);
 		// Pageable memory is staged by the driver: the call returns once the data is on its way.
 		if (!pinned)
 			this.#blockUntil(
@@ -540,15 +493,11 @@ export class SimDevice implements Device {
 			),
 			'memset',
 		);
-		this.#payloads[op] = {
-			kind: 'memset',
-			name: 'memset',
-			lane: this.#lane(stream),
-			engine: 'compute',
-			bytes: target.byteLength,
-			onEnd: () => new Uint8Array(target.storage as ArrayBuffer).fill(byte),
-		};
-		this.#log(op, stream, { releaseNs: release, durationNs: duration, units: COMPUTE_UNITS });
+		this.#payloads.set(op, Payload.MEMSET, target.byteLength);
+		this.#payloads.effect(op, {
+			end: () => new Uint8Array(target.storage as ArrayBuffer).fill(byte),
+		});
+		if (this.#recorder !== undefined) this.#log(op, stream, release, duration, COMPUTE_UNITS, 0);
 	}
 
 	launchHostFunc(stream: number, fn: () => void): void {
@@ -566,26 +515,22 @@ export class SimDevice implements Device {
 			),
 			'launchHostFunc',
 		);
-		this.#payloads[op] = {
-			kind: 'host_func',
-			name: fn.name || 'host function',
-			lane: this.#lane(stream),
-			engine: 'host functions',
-			onStart: () => this.#runHostFunc(fn),
-		};
-		this.#log(op, stream, { releaseNs: release, durationNs: this.profile.hostFuncNs });
+		this.#payloads.set(op, Payload.HOST_FUNC);
+		if (fn.name) this.#payloads.name(op, fn.name);
+		this.#payloads.effect(op, { start: () => this.#runHostFunc(fn) });
+		if (this.#recorder !== undefined) {
+			this.#log(op, stream, release, this.profile.hostFuncNs, 0, 0);
+		}
 	}
 
 	bindOutput(stream: number, output: number): Fence {
 		const raw = this.core.raw;
-		const event = raw.sim_event_create(0);
 		const release = this.#host;
-		const op = this.#check(raw.sim_event_record(event, stream, release), 'bindOutput');
-		raw.sim_event_destroy(event);
-		raw.sim_op_signal(op, output);
-		this.#payloads[op] = { kind: 'event_record', name: 'output ready', lane: this.#lane(stream) };
-		this.#log(op, stream, { releaseNs: release, durationNs: 0 });
-		return { stream, seq: raw.sim_op_seq(op) } satisfies SimFence;
+		const op = this.#check(raw.sim_enqueue_output_marker(stream, output, release), 'bindOutput');
+		this.#payloads.set(op, Payload.OUTPUT_READY);
+		if (this.#recorder !== undefined) this.#log(op, stream, release, 0, 0, 0);
+		// The marker was the last op issued to the stream: its seq is the issued count.
+		return { stream, seq: raw.sim_stream_issued(stream) } satisfies SimFence;
 	}
 
 	// Waiting -----------------------------------------------------------------------------------
@@ -681,49 +626,64 @@ export class SimDevice implements Device {
 	/** Processes one run's report: effects in order, then lets the waits look. */
 	#drain(): void {
 		const report = this.core.report();
-		const waiterHits: number[] = [];
+		const payloads = this.#payloads;
+		const recorder = this.#recorder;
+		let waiterHits: number[] | undefined;
 		for (let at = 0; at < report.length; at += Rec.LANES) {
 			const type = report[at] as number;
 			const id = report[at + 1] as number;
 			if (type === Rec.WAITER) {
+				waiterHits ??= [];
 				waiterHits.push(id);
 				continue;
 			}
-			const payload = this.#payloads[id];
 			if (type === Rec.OP_START) {
-				payload?.onStart?.();
+				payloads.effectOf(id)?.start?.();
 				continue;
 			}
-			this.#payloads[id] = undefined;
-			if (type === Rec.OP_FAULT) {
-				const what =
-					payload?.kind === 'kernel'
-						? `kernel '${payload.name}'`
-						: (payload?.name ?? 'an operation');
-				this.setFatal(
-					new DeviceFaultError(
-						`${what} on ${payload?.lane ?? 'a stream'} hit an illegal address at ${report[at + 5]} ns (CUDA_ERROR_ILLEGAL_ADDRESS); the error is sticky: every later call on this device fails with it`,
-						{ cudaError: 'CUDA_ERROR_ILLEGAL_ADDRESS' },
-					),
-				);
-			}
-			if (payload === undefined) continue;
-			payload.onEnd?.();
-			if (this.#recorder !== undefined) {
-				this.#recorder.recording.add({
-					kind: payload.kind,
-					name: payload.name,
-					lane: payload.lane,
-					engine: payload.engine,
+			const kind = payloads.kind(id);
+			const effect = payloads.effectOf(id);
+			const from = payloads.copyFrom(id);
+			const to = from === undefined ? undefined : payloads.copyTo(id);
+			const offset = from === undefined ? 0 : payloads.copyOffset(id);
+			// What the recording and a fault message need, before the slot is forgotten.
+			const named = recorder !== undefined || type === Rec.OP_FAULT;
+			const name = named && kind !== Payload.NONE ? payloads.nameOf(id, kind) : '';
+			const bytes = recorder === undefined ? undefined : payloads.bytesOf(id);
+			const index = recorder === undefined ? undefined : payloads.indexOf(id);
+			payloads.clear(id);
+			if (type === Rec.OP_FAULT) this.#fault(kind, name, report[at + 3] as number, report[at + 5]);
+			if (kind === Payload.NONE) continue;
+			effect?.end?.();
+			if (from !== undefined) landCopy(from, to as PinnedArray | ArrayBufferView, offset);
+			if (recorder !== undefined) {
+				recorder.recording.add({
+					kind: payloads.timelineKind(kind),
+					name,
+					lane: this.#lane(report[at + 3] as number),
+					engine: payloads.engine(kind),
 					start: report[at + 4] as number,
 					end: report[at + 5] as number,
-					bytes: payload.bytes,
-					op: payload.op,
+					bytes,
+					op: index,
 				});
 			}
 		}
-		if (this.#recorder !== undefined) this.#recorder.recording.clockNs = this.core.raw.sim_now();
-		if (this.#fatal === undefined) this.#waits.onReport(waiterHits);
+		if (recorder !== undefined) recorder.recording.clockNs = this.core.raw.sim_now();
+		if (this.#fatal === undefined) this.#waits.onReport(waiterHits ?? NO_HITS);
+	}
+
+	/** An op faulted: the device's sticky fault, named after the op. */
+	#fault(kind: number, name: string, stream: number, at: number | undefined): void {
+		let what = 'an operation';
+		if (kind !== Payload.NONE) what = kind === Payload.KERNEL ? `kernel '${name}'` : name;
+		const lane = kind === Payload.NONE ? 'a stream' : this.#lane(stream);
+		this.setFatal(
+			new DeviceFaultError(
+				`${what} on ${lane} hit an illegal address at ${at} ns (CUDA_ERROR_ILLEGAL_ADDRESS); the error is sticky: every later call on this device fails with it`,
+				{ cudaError: 'CUDA_ERROR_ILLEGAL_ADDRESS' },
+			),
+		);
 	}
 
 	#runHostFunc(fn: () => void): void {
@@ -798,29 +758,37 @@ export class SimDevice implements Device {
 		this.#recorder?.recording.add({ kind, name, lane: 'host', start, end });
 	}
 
-	/** Logs the op just issued (its payload set) to the recording, when one is on. */
-	#log(op: number, stream: number, issue: Issue): void {
-		const recorder = this.#recorder;
-		const payload = this.#payloads[op];
-		if (recorder === undefined || payload === undefined) return;
-
+	/** Logs the op just issued (its payload set) to the recording (the caller checks one is on). */
+	#log(
+		op: number,
+		stream: number,
+		releaseNs: number,
+		durationNs: number,
+		units: number,
+		flags: number,
+		waitOn?: number,
+		waitSeq?: number,
+	): void {
+		const recorder = this.#recorder as SimRecorder;
+		const payloads = this.#payloads;
+		const kind = payloads.kind(op);
 		const priority = (handle: number) => this.#priorities.get(handle) ?? 0;
-		const wait = issue.wait;
-		payload.op = recorder.issue({
+		const index = recorder.issue({
 			stream: recorder.stream(stream, this.#lane(stream), priority(stream), 1),
-			kind: payload.kind as IssuedOp['kind'],
-			name: payload.name,
-			engine: payload.engine,
-			bytes: payload.bytes,
-			releaseNs: issue.releaseNs,
-			durationNs: issue.durationNs,
-			units: issue.units ?? 0,
-			fault: (issue.flags ?? 0) & OpFlag.FAULT ? true : undefined,
+			kind: payloads.timelineKind(kind) as IssuedOp['kind'],
+			name: payloads.nameOf(op, kind),
+			engine: payloads.engine(kind),
+			bytes: payloads.bytesOf(op),
+			releaseNs,
+			durationNs,
+			units,
+			fault: flags & OpFlag.FAULT ? true : undefined,
 			waitFor:
-				wait === undefined
+				waitOn === undefined
 					? undefined
-					: recorder.waitFor(wait[0], wait[1], this.#lane(wait[0]), priority(wait[0])),
+					: recorder.waitFor(waitOn, waitSeq as number, this.#lane(waitOn), priority(waitOn)),
 		});
+		payloads.recorded(op, index);
 	}
 
 	#lane(stream: number): string {
@@ -869,6 +837,37 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 	if (a.length !== b.length) return false;
 	for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
 	return true;
+}
+
+const NO_HITS: number[] = [];
+
+/** A kernel's fill of a device array, when it ends. */
+class Fill implements Effect {
+	readonly #fill: NonNullable<KernelSpec['fill']>;
+
+	constructor(fill: NonNullable<KernelSpec['fill']>) {
+		this.#fill = fill;
+	}
+
+	end(): void {
+		const fill = this.#fill;
+		fillPattern(
+			viewOf(fill.target.dtype, fill.target.storage as ArrayBuffer),
+			fill.value,
+			fill.step ?? 0,
+		);
+	}
+}
+
+/** A device-to-host copy's bytes land (when it ends). */
+function landCopy(src: DeviceArray, dst: PinnedArray | ArrayBufferView, byteOffset: number): void {
+	const from = new Uint8Array(src.storage as ArrayBuffer, 0, src.byteLength);
+	if (dst instanceof PinnedArray) {
+		new Uint8Array(dst.data.buffer, dst.data.byteOffset, dst.byteLength).set(from, byteOffset);
+		dst.release(true);
+	} else {
+		asBytes(dst).set(from, byteOffset);
+	}
 }
 
 function asBytes(view: ArrayBufferView): Uint8Array {
