@@ -223,6 +223,7 @@ export function handler_take_one(h: i32): i32 {
   return handler.handlerTakeOne(h);
 }
 
+/** Forgets the finished outputs handed out; returns how many, their handles as i32 results. */
 export function handler_clear_completed(h: i32): i32 {
   return handler.handlerClearCompleted(h);
 }
@@ -430,10 +431,12 @@ export function sim_enqueue_wait(s: i32, on: i32, seq: f64, release: f64): i32 {
   return sched.enqueueWait(s, on, seq, release);
 }
 
+/** Stream.waitEvent in one call: a wait for what event `event` captured (see sched). */
 export function sim_enqueue_wait_event(s: i32, event: i32, release: f64): i32 {
   return sched.enqueueWaitEvent(s, event, release);
 }
 
+/** A marker that completes output `output` when the work before it on `s` has (see sched). */
 export function sim_enqueue_output_marker(s: i32, output: i32, release: f64): i32 {
   return sched.enqueueOutputMarker(s, output, release);
 }

@@ -2,8 +2,9 @@
  * The result area: where calls that produce many values leave them for the host.
  *
  * A call such as `handler_poll` writes its handles here and returns how many it wrote; the
- * host reads them through a typed-array view at `results_ptr()` before its next call. The area
- * grows on demand, so the host must take the pointer after the call, never cache it.
+ * host reads them through a typed-array view at `results_ints_ptr()` before its next call. The
+ * i32 area grows on demand, so the host takes its pointer after the call, never caches it; the
+ * f64 area (`results_floats_ptr()`) is fixed, and the host reads its address once.
  */
 
 let ints = new Int32Array(1024);

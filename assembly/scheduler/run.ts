@@ -421,7 +421,13 @@ function dispatch(): void {
   }
 }
 
-/** Reports and frees every waiter that is satisfied now. */
+/**
+ * Reports and frees every waiter that is satisfied now.
+ *
+ * TODO(perf): while any host waiter is live this still scans all of them at each turn of the
+ * loop (a handler's waitOne registers one per pending output); a fence waiter could sit on
+ * its stream's wait list as stream waits do, and time waiters in the timer heap.
+ */
 // @ts-ignore: decorator
 @inline
 function checkWaiters(): void {

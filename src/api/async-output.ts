@@ -132,16 +132,6 @@ export class AsyncOutput<T = unknown> {
 		admit(this);
 	}
 
-	/**
-	 * @internal An output in progress from now, with `label`, for work the library issues
-	 * (its callers have checked the device): what `new AsyncOutput` then `markStarted()` give,
-	 * in one call into the core.
-	 */
-	static started<T>(device: Device, label: string): AsyncOutput<T> {
-		startedLabel = label;
-		return new AsyncOutput<T>(device, STARTED);
-	}
-
 	/** A name for error messages and timelines (generated on first use when none was given). */
 	get label(): string {
 		this.#label ??= `output ${++counter}`;
@@ -406,4 +396,15 @@ export class AsyncOutput<T = unknown> {
 			throw new ForeignObjectError(`${what}: the output belongs to another device`);
 		}
 	}
+}
+
+/**
+ * @internal An output in progress from now, with `label`, for work the library issues (its
+ * callers have checked the device): what `new AsyncOutput` then `markStarted()` give, in one
+ * call into the core. A function, not a static method: a class that names itself in its body
+ * is renamed by the bundler, and error messages print the class name.
+ */
+export function startedOutput<T>(device: Device, label: string): AsyncOutput<T> {
+	startedLabel = label;
+	return new AsyncOutput<T>(device, STARTED);
 }

@@ -3,7 +3,7 @@ import { DeviceArray, PinnedArray } from '../device/memory.js';
 import { type AnyTypedArray, type Dtype, dtypeOf, type TypedArrayOf } from '../dtype.js';
 import { BusyError, ForeignObjectError, InvalidArgumentError } from '../errors.js';
 import { expectInstance, expectLabel, expectOptions, invalid } from '../validate.js';
-import { AsyncOutput } from './async-output.js';
+import { type AsyncOutput, startedOutput } from './async-output.js';
 import { Stream } from './stream.js';
 
 /** Options of a copy to the host. */
@@ -47,7 +47,7 @@ export function asyncCopyToHost<D extends Dtype>(
 	// Everything is checked: from here on the call only does its work.
 	const into = opts.into ?? device.allocHost(src.dtype, src.shape);
 	if (after !== undefined) stream.waitStream(after);
-	const output = AsyncOutput.started<TypedArrayOf<D>>(device, label);
+	const output = startedOutput<TypedArrayOf<D>>(device, label);
 	device.copyToHost(stream.handle, src, into, 0);
 	if (into instanceof PinnedArray) {
 		into.hold(output);
@@ -97,7 +97,7 @@ export function asyncCopyBatch(
 
 	const targets = sources.map((s) => device.allocHost(s.dtype, s.shape));
 	if (after !== undefined) stream.waitStream(after);
-	const output = AsyncOutput.started<AnyTypedArray[]>(device, label);
+	const output = startedOutput<AnyTypedArray[]>(device, label);
 	for (const [i, source] of sources.entries())
 		device.copyToHost(stream.handle, source, targets[i] as PinnedArray, 0);
 	const bytes = sources.reduce((sum, s) => sum + s.byteLength, 0);
