@@ -83,30 +83,25 @@ export const TARGETS: readonly Target[] = [
 	},
 ];
 
-const skipped = new Map<string, { count: number; reason: string }>();
-let reported = false;
-
 /**
  * A uvu suite for one target: when the target is unavailable every case is registered as
- * skipped (uvu counts them) and the reason is reported after uvu's summary.
+ * skipped (uvu counts them in its summary) and the suite says how many and why as it is queued,
+ * so that the run still ends with uvu's summary.
  */
 export function targetSuite(title: string, target: Target): Test {
 	if (target.unavailable === undefined) return suite(`${title} [${target.name}]`);
-	const test = suite(`${title} [${target.name}: skipped, ${target.unavailable}]`);
+	const reason = target.unavailable;
+	const test = suite(`${title} [${target.name}: skipped, ${reason}]`);
+	let count = 0;
 	const skip = (name: string) => {
-		const entry = skipped.get(target.name) ?? { count: 0, reason: target.unavailable as string };
-		entry.count++;
-		skipped.set(target.name, entry);
+		count++;
 		test.skip(name, () => {});
 	};
-	const proxy = Object.assign(skip, test, { only: skip, skip }) as unknown as Test;
-	if (!reported) {
-		reported = true;
-		process.on('exit', () => {
-			for (const [name, { count, reason }] of skipped) {
-				process.stdout.write(`  Skipped ${count} cases on device '${name}': ${reason}\n`);
-			}
-		});
-	}
-	return proxy;
+	const run = () => {
+		process.stdout.write(
+			`  Skipping ${count} cases of '${title}' on device '${target.name}': ${reason}\n`,
+		);
+		test.run();
+	};
+	return Object.assign(skip, test, { only: skip, skip, run }) as unknown as Test;
 }
