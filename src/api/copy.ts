@@ -38,13 +38,14 @@ export function asyncCopyToHost<D extends Dtype>(
 	const opts = expectOptions('options', options);
 	const device = src.device;
 	device.assertUsable('asyncCopyToHost()');
-	const stream = resolveStream(device, opts.stream, 'asyncCopyToHost()');
-	const after = resolveAfter(device, opts.after, 'asyncCopyToHost()');
+	const given = ownStream(device, opts.stream, 'options.stream', 'asyncCopyToHost()');
+	const after = ownStream(device, opts.after, 'options.after', 'asyncCopyToHost()');
 	const label = expectLabel('options.label', opts.label, 'copy to host');
 	src.assertLive('asyncCopyToHost()');
 	if (opts.into !== undefined) checkDestination(device, src, opts.into);
 
 	// Everything is checked: from here on the call only does its work.
+	const stream = given ?? Stream.default(device);
 	const into = opts.into ?? device.allocHost(src.dtype, src.shape);
 	if (after !== undefined) stream.waitStream(after);
 	const output = startedOutput<TypedArrayOf<D>>(device, label);
@@ -91,10 +92,11 @@ export function asyncCopyBatch(
 			throw new ForeignObjectError('asyncCopyBatch(): the sources belong to different devices');
 		source.assertLive('asyncCopyBatch()');
 	}
-	const stream = resolveStream(device, opts.stream, 'asyncCopyBatch()');
-	const after = resolveAfter(device, opts.after, 'asyncCopyBatch()');
+	const given = ownStream(device, opts.stream, 'options.stream', 'asyncCopyBatch()');
+	const after = ownStream(device, opts.after, 'options.after', 'asyncCopyBatch()');
 	const label = expectLabel('options.label', opts.label, 'batch copy to host');
 
+	const stream = given ?? Stream.default(device);
 	const targets = sources.map((s) => device.allocHost(s.dtype, s.shape));
 	if (after !== undefined) stream.waitStream(after);
 	const output = startedOutput<AnyTypedArray[]>(device, label);
@@ -109,23 +111,24 @@ export function asyncCopyBatch(
 	return output;
 }
 
-function resolveStream(device: Device, stream: Stream | undefined, what: string): Stream {
-	if (stream === undefined) return Stream.default(device);
-	expectInstance('options.stream', stream, Stream, 'a Stream');
-	if (stream.device !== device)
-		throw new ForeignObjectError(`${what}: the stream belongs to another device than src`);
-	stream.assertLive(what);
-	return stream;
-}
-
-/** The stream whose work the copy waits for, checked before anything is issued. */
-function resolveAfter(device: Device, after: Stream | undefined, what: string): Stream | undefined {
-	if (after === undefined) return undefined;
-	expectInstance('options.after', after, Stream, 'a Stream');
-	if (after.device !== device)
-		throw new ForeignObjectError(`${what}: options.after belongs to another device than src`);
-	after.assertLive(what);
-	return after;
+/**
+ * A stream option (`options.stream` or `options.after`) of `device`, checked before anything is
+ * issued; undefined when not given (the default stream is made only once every check passed).
+ */
+function ownStream(
+	device: Device,
+	value: Stream | undefined,
+	name: 'options.stream' | 'options.after',
+	what: string,
+): Stream | undefined {
+	if (value === undefined) return undefined;
+	expectInstance(name, value, Stream, 'a Stream');
+	if (value.device !== device) {
+		const whose = name === 'options.stream' ? 'the stream' : name;
+		throw new ForeignObjectError(`${what}: ${whose} belongs to another device than src`);
+	}
+	value.assertLive(what);
+	return value;
 }
 
 function checkDestination(device: Device, src: DeviceArray, into: unknown): void {
