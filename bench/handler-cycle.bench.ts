@@ -8,6 +8,12 @@ import { PlainHandler, PlainOutput } from './lib/plain-handler.ts';
  * (and clearCompleted once per batch, so that nothing piles up), against the same semantics
  * in plain TypeScript and against p-queue running as many already-resolved tasks with the
  * same bound on tasks in flight.
+ *
+ * A fourth case is the floor of the design: the same cycle made straight on the core's exports
+ * (the calls any layer over the core must make, one per state change, since the core owns the
+ * state: create, start, submit, complete, take per output; poll and clear per batch), with a
+ * bare object per output and no checks, labels or finalizer. No layer over the core can run
+ * faster than it, so its ratio to p-queue in the same run bounds what the library can reach.
  */
 
 const OUTPUTS = 1024;
@@ -69,10 +75,55 @@ async function pQueueCycle(): Promise<void> {
 	if (sum !== EXPECTED) throw new Error(`p-queue cycle: sum ${sum}, expected ${EXPECTED}`);
 }
 
+const raw = device.core.raw;
+const floorHandler = raw.handler_create(MAX_PENDING);
+const SLOT_MASK = (1 << 20) - 1;
+
+/** An output reduced to what the host must keep: the core's handle and the value. */
+class BareOutput {
+	value = 0;
+	constructor(readonly handle: number) {}
+}
+
+const bare: BareOutput[] = new Array(MAX_PENDING);
+const bareBySlot: (BareOutput | undefined)[] = [];
+
+async function floorCycle(): Promise<void> {
+	let sum = 0;
+	for (let batch = 0; batch < OUTPUTS / MAX_PENDING; batch++) {
+		for (let i = 0; i < MAX_PENDING; i++) {
+			const output = new BareOutput(raw.output_create());
+			raw.output_move(output.handle, 1, 0);
+			raw.handler_submit(floorHandler, output.handle);
+			bareBySlot[output.handle & SLOT_MASK] = output;
+			bare[i] = output;
+		}
+		for (let i = 0; i < MAX_PENDING; i++) {
+			const output = bare[i] as BareOutput;
+			raw.output_move(output.handle, 2, 0);
+			output.value = i;
+		}
+		const n = raw.handler_poll(floorHandler);
+		const handles = device.core.ints(n);
+		const done: BareOutput[] = new Array(n);
+		for (let i = 0; i < n; i++)
+			done[i] = bareBySlot[(handles[i] as number) & SLOT_MASK] as BareOutput;
+		for (const output of done) {
+			raw.output_take(output.handle);
+			sum += await Promise.resolve(output.value);
+		}
+		const cleared = raw.handler_clear_completed(floorHandler);
+		const forgotten = device.core.ints(cleared);
+		for (let i = 0; i < cleared; i++) bareBySlot[(forgotten[i] as number) & SLOT_MASK] = undefined;
+	}
+	if (sum !== EXPECTED) throw new Error(`floor cycle: sum ${sum}, expected ${EXPECTED}`);
+}
+
 const cases: Case[] = [
 	{ name: 'async-output', items: OUTPUTS, fn: asyncOutputCycle },
 	{ name: 'plain TypeScript', items: OUTPUTS, fn: plainCycle },
 	{ name: 'p-queue', items: OUTPUTS, fn: pQueueCycle },
+	{ name: 'floor', items: OUTPUTS, fn: floorCycle },
 ];
 const rates = await compare(cases, { rounds: 7, timeMs: 150 });
 const ours = rates.get('async-output')!;
@@ -80,6 +131,9 @@ const plainRates = rates.get('plain TypeScript')!;
 const pq = rates.get('p-queue')!;
 const vsPQueue = ratio(ours, pq);
 const vsPlain = ratio(ours, plainRates);
+const floor = rates.get('floor')!;
+const floorVsPQueue = ratio(floor, pq);
+const floorVsPlain = ratio(floor, plainRates);
 
 const rows: Row[] = [
 	{
@@ -105,6 +159,18 @@ const rows: Row[] = [
 		ratioValue: vsPlain,
 		target: '>= 0.5x plain TypeScript',
 		met: vsPlain >= 0.5,
+	},
+	{
+		what: 'handler cycle, floor of the design (bare core calls)',
+		figure: rate(floor.median, 'outputs'),
+		value: floor.median,
+		unit: 'outputs/s',
+		anchor: `p-queue; plain TypeScript`,
+		anchorValue: pq.median,
+		ratio: `${times(floorVsPQueue)}; ${times(floorVsPlain)}`,
+		ratioValue: floorVsPQueue,
+		target: 'bounds the two above',
+		met: undefined,
 	},
 ];
 writeResult('handler-cycle', rows, {

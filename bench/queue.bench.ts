@@ -13,6 +13,9 @@ import { compare, type Row, rate, ratio, times, writeResult } from './lib/harnes
  * - handler queue: what users do with it: a batch of finished outputs goes into a handler's
  *   pending queue with submitMany() (one call into the core) and comes out with poll() (one
  *   call), then clearCompleted(); against denque holding the same AsyncOutput objects.
+ * - handler core calls alone: the floor under the handler queue: the same three calls into the
+ *   core on handles already written to its input area, with no objects on the host side (the
+ *   core checks, owns and state-checks each output; denque moves a pointer).
  */
 
 const BATCH = 256;
@@ -71,6 +74,27 @@ function handlerQueue(): void {
 	if (n !== ITEMS) throw new Error(`handler queue: ${n} outputs, expected ${ITEMS}`);
 }
 
+const floorDevice = await createDevice('sim');
+const floorRaw = floorDevice.core.raw;
+const floorHandler = floorRaw.handler_create(BATCH);
+const floorHandles = Int32Array.from({ length: BATCH }, () => {
+	const output = new AsyncOutput<number>(floorDevice);
+	output.markStarted();
+	output.markCompleted(1);
+	return output.handle;
+});
+
+function handlerCoreCalls(): void {
+	let n = 0;
+	for (let call = 0; call < CALLS; call++) {
+		floorDevice.core.input(BATCH).set(floorHandles);
+		if (floorRaw.handler_submit_many(floorHandler, BATCH) !== BATCH) throw new Error('full');
+		n += floorRaw.handler_poll(floorHandler);
+		floorRaw.handler_clear_completed(floorHandler);
+	}
+	if (n !== ITEMS) throw new Error(`handler core calls: ${n} outputs, expected ${ITEMS}`);
+}
+
 const objects = new Denque<AsyncOutput<number>>();
 
 function denqueObjects(): void {
@@ -88,6 +112,7 @@ const rates = await compare(
 		{ name: 'denque ints', items: ITEMS, fn: denqueInts },
 		{ name: 'handler queue', items: ITEMS, fn: handlerQueue },
 		{ name: 'denque outputs', items: ITEMS, fn: denqueObjects },
+		{ name: 'handler core calls', items: ITEMS, fn: handlerCoreCalls },
 	],
 	{ rounds: 7, timeMs: 150 },
 );
@@ -113,6 +138,21 @@ for (const [ours, anchor, what] of [
 		met: r >= 1,
 	});
 }
+const floor = rates.get('handler core calls')!;
+const floorAnchor = rates.get('denque outputs')!;
+const floorRatio = ratio(floor, floorAnchor);
+rows.push({
+	what: 'queue, floor under the handler (its core calls alone)',
+	figure: rate(floor.median, 'items'),
+	value: floor.median,
+	unit: 'items/s',
+	anchor: `denque ${rate(floorAnchor.median, 'items')}`,
+	anchorValue: floorAnchor.median,
+	ratio: times(floorRatio),
+	ratioValue: floorRatio,
+	target: 'bounds the handler row',
+	met: undefined,
+});
 writeResult('queue', rows, {
 	batch: BATCH,
 	itemsPerCall: ITEMS,
