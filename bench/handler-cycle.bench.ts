@@ -1,4 +1,5 @@
 import PQueue from 'p-queue';
+import { State } from '../src/core/codes.ts';
 import { AsyncOutput, AsyncOutputHandler, createDevice } from '../src/index.ts';
 import { type Case, compare, type Row, rate, ratio, times, writeResult } from './lib/harness.ts';
 import { PlainHandler, PlainOutput } from './lib/plain-handler.ts';
@@ -93,14 +94,14 @@ async function floorCycle(): Promise<void> {
 	for (let batch = 0; batch < OUTPUTS / MAX_PENDING; batch++) {
 		for (let i = 0; i < MAX_PENDING; i++) {
 			const output = new BareOutput(raw.output_create());
-			raw.output_move(output.handle, 1, 0);
+			raw.output_move(output.handle, State.IN_PROGRESS, 0);
 			raw.handler_submit(floorHandler, output.handle);
 			bareBySlot[output.handle & SLOT_MASK] = output;
 			bare[i] = output;
 		}
 		for (let i = 0; i < MAX_PENDING; i++) {
 			const output = bare[i] as BareOutput;
-			raw.output_move(output.handle, 2, 0);
+			raw.output_move(output.handle, State.COMPLETED, 0);
 			output.value = i;
 		}
 		const n = raw.handler_poll(floorHandler);
