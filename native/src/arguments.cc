@@ -46,4 +46,8 @@ bool ToBytes(const Napi::Value &value, uint8_t **data, size_t *length) {
 
 Napi::Value Fail(Napi::Env env, int status) { return Napi::Number::New(env, -status); }
 
+Napi::Value Done(Napi::Env env, CUresult result) {
+  return result == SUCCESS ? Napi::Number::New(env, 0) : Fail(env, result);
+}
+
 }  // namespace ao

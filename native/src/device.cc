@@ -455,7 +455,7 @@ Napi::Value NativeDevice::StreamDestroy(const Napi::CallbackInfo &info) {
   if (found == state->streams.end()) return Fail(env, kStaleHandle);
   const CUresult result = state->driver->cuStreamDestroy(found->second);
   state->streams.erase(found);
-  return result == SUCCESS ? Napi::Number::New(env, 0) : Fail(env, result);
+  return Done(env, result);
 }
 
 /* streamQuery(id) -> 0 idle, 1 busy */
@@ -484,7 +484,7 @@ Napi::Value NativeDevice::StreamWaitEvent(const Napi::CallbackInfo &info) {
     return Fail(env, kStaleHandle);
   }
   const CUresult result = state->driver->cuStreamWaitEvent(stream->second, event->second->event, 0);
-  return result == SUCCESS ? Napi::Number::New(env, 0) : Fail(env, result);
+  return Done(env, result);
 }
 
 /* eventCreate(flags) -> id: flags of CU_EVENT_BLOCKING_SYNC and CU_EVENT_DISABLE_TIMING only. */
@@ -526,7 +526,7 @@ Napi::Value NativeDevice::EventRecord(const Napi::CallbackInfo &info) {
     return Fail(env, kStaleHandle);
   }
   const CUresult result = state->driver->cuEventRecord(event->second->event, stream->second);
-  return result == SUCCESS ? Napi::Number::New(env, 0) : Fail(env, result);
+  return Done(env, result);
 }
 
 /* eventQuery(event) -> 0 complete, 1 not yet */
@@ -627,7 +627,7 @@ Napi::Value NativeDevice::LaunchSpin(const Napi::CallbackInfo &info) {
   void *params[] = {&duration, &abort};
   const CUresult result = state->driver->cuLaunchKernel(state->kernels.spin, 1, 1, 1, 1, 1, 1, 0,
                                                         stream, params, nullptr);
-  return result == SUCCESS ? Napi::Number::New(env, 0) : Fail(env, result);
+  return Done(env, result);
 }
 
 /*
@@ -660,7 +660,7 @@ Napi::Value NativeDevice::LaunchFill(const Napi::CallbackInfo &info) {
   const unsigned blocks = static_cast<unsigned>(count / 256 + 1 > 4096 ? 4096 : count / 256 + 1);
   const CUresult result = state->driver->cuLaunchKernel(state->kernels.fill[dtype], blocks, 1, 1,
                                                         256, 1, 1, 0, stream, params, nullptr);
-  return result == SUCCESS ? Napi::Number::New(env, 0) : Fail(env, result);
+  return Done(env, result);
 }
 
 /* launchFault(stream): a kernel that hits an illegal address (a sticky error, for tests). */
@@ -674,7 +674,7 @@ Napi::Value NativeDevice::LaunchFault(const Napi::CallbackInfo &info) {
   void *params[] = {&bad};
   const CUresult result = state->driver->cuLaunchKernel(state->kernels.fault, 1, 1, 1, 1, 1, 1, 0,
                                                         stream, params, nullptr);
-  return result == SUCCESS ? Napi::Number::New(env, 0) : Fail(env, result);
+  return Done(env, result);
 }
 
 /* launchHostFunc(stream, token): onHostFunc(token) runs when the stream reaches it. */

@@ -203,6 +203,8 @@ bool ToId(const Napi::Value &value, uint32_t *out);
 bool ToBytes(const Napi::Value &value, uint8_t **data, size_t *length);
 /** -status as a JavaScript number. */
 Napi::Value Fail(Napi::Env env, int status);
+/** What a binding returns after one driver call: 0 when it succeeded, else -result. */
+Napi::Value Done(Napi::Env env, CUresult result);
 
 // Pinned memory (memory.cc).
 

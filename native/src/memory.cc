@@ -222,7 +222,7 @@ Napi::Value NativeDevice::CopyDtoH(const Napi::CallbackInfo &info) {
     if (r == SUCCESS) r = d->cuStreamSynchronize(a.stream);
     return r;
   });
-  return result == SUCCESS ? Napi::Number::New(env, 0) : Fail(env, result);
+  return Done(env, result);
 }
 
 /* copyHtoD(stream, allocation, dstOffset, bytes, src, srcOffset) -> 1 queued, 0 done */
@@ -245,7 +245,7 @@ Napi::Value NativeDevice::CopyHtoD(const Napi::CallbackInfo &info) {
     if (r == SUCCESS) r = d->cuStreamSynchronize(a.stream);
     return r;
   });
-  return result == SUCCESS ? Napi::Number::New(env, 0) : Fail(env, result);
+  return Done(env, result);
 }
 
 /* memset(stream, allocation, offset, bytes, value) */
@@ -268,7 +268,7 @@ Napi::Value NativeDevice::Memset(const Napi::CallbackInfo &info) {
   if (bytes == 0) return Napi::Number::New(env, 0);
   const CUresult result = state->driver->cuMemsetD8Async(
       allocation->second.pointer + offset, static_cast<unsigned char>(value), bytes, stream->second);
-  return result == SUCCESS ? Napi::Number::New(env, 0) : Fail(env, result);
+  return Done(env, result);
 }
 
 /*
@@ -292,7 +292,7 @@ Napi::Value NativeDevice::CopyDtoHSync(const Napi::CallbackInfo &info) {
   const Driver *d = state->driver;
   const CUdeviceptr src = allocation->second.pointer;
   const CUresult result = state->RunPumped(env, [&] { return d->cuMemcpyDtoH(data, src, bytes); });
-  return result == SUCCESS ? Napi::Number::New(env, 0) : Fail(env, result);
+  return Done(env, result);
 }
 
 /* isPinned(view): whether the addon allocated the memory as pinned. */
